@@ -1,0 +1,84 @@
+"""Who may reach a route at all. Every route declares one of these; a test walks them all.
+
+Object-level rules (whose session, which goal) live in coaching/privacy.py; this layer
+only says "anyone", "signed in" or "signed in with one of these roles".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from app.security import UNSAFE_METHODS, csrf_ok
+from coaching.errors import PermissionDenied
+from coaching.models import Role, User
+
+View = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Access:
+    kind: str
+    roles: tuple[Role, ...] = ()
+
+    def describe(self) -> str:
+        if self.roles:
+            return "signed in as " + " or ".join(r.value for r in self.roles)
+        return self.kind
+
+
+PUBLIC = Access("public")
+SIGNED_IN = Access("signed-in")
+
+
+def role(*roles: Role) -> Access:
+    return Access("role", roles)
+
+
+class CsrfRefused(PermissionDenied):
+    title = "Form expired"
+
+
+def guarded(view: View, access: Access) -> View:
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        user: User | None = request.scope.get("user")
+        if request.method in UNSAFE_METHODS and not await csrf_ok(request):
+            raise CsrfRefused(
+                "This form was out of date or came from another site. Go back, reload the page "
+                "and try again."
+            )
+        if access.kind != "public" and user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        if access.roles and not (user and user.has_role(*access.roles)):
+            needed = " or ".join(r.value for r in access.roles)
+            raise PermissionDenied(f"This page is for people with the {needed} role.")
+        return await view(request)
+
+    return endpoint
+
+
+def page(
+    path: str, view: View, *, name: str, access: Access, methods: list[str] | None = None
+) -> Route:
+    route = Route(path, guarded(view, access), name=name, methods=methods or ["GET"])
+    route.access = access  # type: ignore[attr-defined]
+    return route
+
+
+def declared_access(route: BaseRoute) -> Access | None:
+    return getattr(route, "access", None)
+
+
+def static_mount(path: str, app: Any, name: str) -> Mount:
+    mount = Mount(path, app=app, name=name)
+    mount.access = PUBLIC  # type: ignore[attr-defined]
+    return mount

@@ -1,0 +1,170 @@
+"""A living demo organisation: people, pairings, sessions, goals, a snapshot, playbooks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from coaching import goals, pairings, people, reflections, sessions, snapshots
+from coaching.models import User
+from coaching.sharing import set_shared_with
+from playbooks import library
+
+DEMO_PASSWORD = "tandem-demo-2026"
+DEMO_PEOPLE = [
+    ("admin@example.com", "Ada Lindqvist", ["admin"], "Europe/Stockholm"),
+    ("trainer@example.com", "Tomás Reyes", ["trainer"], "America/Mexico_City"),
+    ("maya@example.com", "Maya Okafor", ["manager"], "Europe/London"),
+    ("leo@example.com", "Leo Brandt", ["manager"], "Europe/Berlin"),
+    ("rosa@example.com", "Rosa Díaz", ["rep"], "Europe/Madrid"),
+    ("sam@example.com", "Sam Whitaker", ["rep"], "Europe/London"),
+    ("priya@example.com", "Priya Nair", ["rep"], "Asia/Kolkata"),
+    ("jonas@example.com", "Jonas Berg", ["rep"], "Europe/Berlin"),
+    ("elif@example.com", "Elif Kaya", ["rep"], "Europe/Istanbul"),
+]
+
+AGREEMENT = {
+    "sees": "The sessions we schedule, their agenda and shared notes, goals and reflections "
+    "you decide to share with me, and pipeline snapshots you bring to a session.",
+    "why": "So we can prepare your key deals together and work on the skills you pick. "
+    "It is never used for your review or your pay.",
+    "cadence": "Every two weeks, 30 minutes",
+}
+
+PLAYBOOK = """# Reading a pipeline without policing it
+
+A snapshot is a *conversation starter*. The rep brought it to the session: treat it as
+their material, not your evidence.
+
+## Before the session
+- Read the agenda first. The rep's topics come before yours.
+- Pick **one** deal to ask about, not ten.
+
+## Questions that open a conversation
+| Instead of… | Try… |
+|---|---|
+| "Why did this slip again?" | "What changed for the buyer since we last spoke?" |
+| "You need more pipeline." | "Where would you like help finding the next good deal?" |
+
+## After the session
+Write your private note for yourself, and agree one next step together in the shared notes.
+"""
+
+
+async def demo_exists() -> bool:
+    return await User.filter(email=DEMO_PEOPLE[0][0]).exists()
+
+
+async def create_demo() -> dict[str, User]:
+    by_email = {}
+    for email, name, roles, tz in DEMO_PEOPLE:
+        by_email[email] = await people.create_user(email, name, roles, DEMO_PASSWORD, tz)
+    u = {e.split("@")[0]: user for e, user in by_email.items()}
+    admin, maya, leo = u["admin"], u["maya"], u["leo"]
+
+    async def pair(actor: User, coach: User, rep: User, kind: str, accept: bool = True):  # type: ignore[no-untyped-def]
+        form = {"coach_id": str(coach.id), "rep_id": str(rep.id), "kind": kind, **AGREEMENT}
+        p = await pairings.propose_pairing(actor, pairings.parse_proposal(form))
+        if accept:
+            await pairings.respond_to_pairing(rep, p.id, True)
+        return p
+
+    maya_rosa = await pair(maya, maya, u["rosa"], "manager")
+    await pair(maya, maya, u["sam"], "manager")
+    await pair(admin, maya, u["priya"], "manager")
+    await pair(leo, leo, u["jonas"], "manager")
+    await pair(leo, leo, u["elif"], "manager", accept=False)
+    await pair(admin, leo, u["rosa"], "mentor")
+
+    await _sessions(maya, u["rosa"], maya_rosa.id)
+    await _rep_space(u["rosa"], maya)
+    pb = await library.write_playbook(
+        u["trainer"],
+        {
+            "title": "Reading a pipeline without policing it",
+            "summary": "Use a rep's snapshot to ask better questions, not to check up.",
+            "body": PLAYBOOK,
+        },
+    )
+    await library.publish_playbook(u["trainer"], pb.id)
+    await library.write_playbook(
+        u["trainer"],
+        {
+            "title": "Running your first coaching session",
+            "summary": "Draft",
+            "body": "# Running your first coaching session\n\nStart with the rep's agenda.",
+        },
+    )
+    return u
+
+
+def _form_at(day: date, at: time, title: str, minutes: int = 30) -> sessions.ScheduleForm:
+    return sessions.ScheduleForm(title=title, day=day, at=at, duration_minutes=minutes)
+
+
+async def _sessions(coach: User, rep: User, pairing_id: int) -> None:
+    today = people.now().date()
+    upcoming = await sessions.schedule_session(
+        coach, pairing_id, _form_at(today + timedelta(days=2), time(10, 0), "Weekly coaching")
+    )
+    await sessions.add_agenda_item(rep, upcoming.id, "Prepare the Northwind renewal call")
+    await sessions.add_agenda_item(rep, upcoming.id, "Practise handling the pricing objection")
+    await sessions.add_agenda_item(
+        coach, upcoming.id, "How is the new discovery question set working?"
+    )
+    await sessions.schedule_session(
+        coach, pairing_id, _form_at(today + timedelta(days=16), time(10, 0), "Weekly coaching")
+    )
+    past = await sessions.schedule_session(
+        coach, pairing_id, _form_at(today, time(8, 0), "Quarter kick-off", 45)
+    )
+    past.starts_at = past.starts_at - timedelta(days=12)
+    await past.save(update_fields=["starts_at"])
+    await sessions.save_shared_notes(
+        coach,
+        past.id,
+        "Agreed: Rosa leads the Northwind demo; Maya joins only for the pricing part.\n"
+        "Next step: Rosa drafts three discovery questions for Acme.",
+    )
+    await sessions.save_private_note(
+        rep, past.id, "Felt nervous about pricing. Ask for a role-play."
+    )
+    await sessions.save_private_note(
+        coach, past.id, "Rosa is strongest when she leads. Step back more."
+    )
+    snap = await snapshots.create_snapshot(
+        rep,
+        datetime.combine(today, time(7, 0)).astimezone(),
+        [
+            snapshots.DealRow(
+                "Northwind Traders renewal",
+                "Negotiation",
+                4_800_000,
+                "EUR",
+                today + timedelta(days=20),
+            ),
+            snapshots.DealRow(
+                "Acme Corp expansion", "Discovery", 1_250_000, "EUR", today + timedelta(days=45)
+            ),
+            snapshots.DealRow(
+                "Globex pilot", "Proposal", 900_000, "EUR", today + timedelta(days=9)
+            ),
+        ],
+    )
+    await snapshots.bring_to_session(rep, snap.id, upcoming.id)
+
+
+async def _rep_space(rep: User, coach: User) -> None:
+    shared = await goals.add_goal(
+        rep,
+        {
+            "title": "Lead discovery calls without a script",
+            "detail": "I want to listen more than I talk.",
+        },
+    )
+    await set_shared_with(rep, shared, [coach.id])
+    await goals.add_goal(rep, {"title": "Close Northwind before the end of the quarter"})
+    entry = await reflections.write_reflection(
+        rep, "The kick-off helped. **Next time** I'll bring my own questions for the pricing part."
+    )
+    await set_shared_with(rep, entry, [coach.id])
+    await reflections.write_reflection(rep, "Private thought: I'm not sure the Acme deal is real.")

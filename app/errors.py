@@ -1,0 +1,70 @@
+"""One place turns errors into pages (or JSON under /api/): say what happened, what to do."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from coaching.errors import Invalid, TandemError
+
+log = logging.getLogger("tandem")
+
+ADVICE = {
+    400: "Check what you entered and try again.",
+    403: "If you think you should have access, ask the person who runs Tandem in your team.",
+    404: "The link may be old, or the thing it pointed to was removed or isn't shared with you.",
+    405: "That address doesn't accept this kind of request. Go back and use the page's buttons.",
+    409: "Reload the page to see the current state, then try again.",
+    500: "Something broke on our side. It has been logged; try again in a moment.",
+}
+TITLES = {
+    400: "Please check your input",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "That clashes with what is there",
+    500: "Something went wrong",
+}
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": TITLES.get(status, "Error"), "detail": message}, status)
+    templates = request.app.state.templates
+    context = {
+        "status": status,
+        "title": TITLES.get(status, "Error"),
+        "message": message,
+        "advice": ADVICE.get(status, ""),
+    }
+    return templates.TemplateResponse(request, "errors/error.html", context, status_code=status)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TandemError)
+    message = exc.message
+    if isinstance(exc, Invalid):
+        message = "; ".join(exc.errors.values())
+    return error_page(request, exc.status_code, message)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: "There's nothing at this address."}.get(exc.status_code, exc.detail)
+    return error_page(request, exc.status_code, message)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        return error_page(request, 500, "The request could not be completed.")
+    except Exception:  # the error page itself failed: fall back to plain text
+        return Response(
+            "Something went wrong. Try again in a moment.", 500, media_type="text/plain"
+        )
+
+
+HANDLERS = {TandemError: domain_error, HTTPException: http_error, Exception: server_error}

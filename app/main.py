@@ -1,0 +1,53 @@
+"""The Starlette application: middleware, routes, templates, error pages, database lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from tortoise.contrib.starlette import RegisterTortoise
+
+from app.errors import HANDLERS
+from app.routes import ROUTES
+from app.security import SecurityHeadersMiddleware
+from app.settings import Settings, load_settings, tortoise_config
+from app.templating import make_templates
+from app.web_sessions import ServerSessionMiddleware
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
+    """Build the app. Tests pass manage_db=False and provide their own Tortoise context."""
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_db:
+            yield
+            return
+        from app.db import apply_migrations
+
+        await apply_migrations(settings.database_url)
+        config = tortoise_config(settings.database_url)
+        async with RegisterTortoise(app, config=config, generate_schemas=False):
+            yield
+
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
+            Middleware(
+                ServerSessionMiddleware, days=settings.session_days, secure=settings.secure_cookies
+            ),
+        ],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    if settings.oidc is not None:
+        from app.views.oidc import make_oauth
+
+        app.state.oauth = make_oauth(settings.oidc)
+    return app

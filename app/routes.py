@@ -1,0 +1,171 @@
+"""The one URL table. Every route declares who may reach it (see app/access.py)."""
+
+from __future__ import annotations
+
+from starlette.staticfiles import StaticFiles
+
+from app.access import PUBLIC, SIGNED_IN, page, role, static_mount
+from app.settings import ROOT
+from app.views import (
+    account,
+    admin,
+    auth,
+    goals,
+    health,
+    home,
+    oidc,
+    pairings,
+    playbooks,
+    reflections,
+    sessions,
+    snapshots,
+)
+from coaching.models import Role
+
+GET_POST = ["GET", "POST"]
+POST = ["POST"]
+ADMIN = role(Role.ADMIN)
+COACHES = role(Role.ADMIN, Role.MANAGER)
+TRAINER = role(Role.TRAINER)
+
+ROUTES = [
+    page("/healthz", health.check, name="health:check", access=PUBLIC),
+    page("/login", auth.login, name="auth:login", access=PUBLIC, methods=GET_POST),
+    page("/logout", auth.logout, name="auth:logout", access=PUBLIC, methods=POST),
+    page(
+        "/invitations/{token}",
+        auth.accept_invitation,
+        name="auth:accept_invitation",
+        access=PUBLIC,
+        methods=GET_POST,
+    ),
+    page("/login/sso", oidc.start, name="oidc:start", access=PUBLIC),
+    page("/login/sso/callback", oidc.callback, name="oidc:callback", access=PUBLIC),
+    page("/", home.index, name="home:index", access=SIGNED_IN),
+    page("/account", account.profile, name="account:profile", access=SIGNED_IN, methods=GET_POST),
+    page("/account/access-log", account.access_log, name="account:access_log", access=SIGNED_IN),
+    page("/sessions", sessions.index, name="sessions:index", access=SIGNED_IN),
+    page("/sessions/{id:int}", sessions.detail, name="sessions:detail", access=SIGNED_IN),
+    page(
+        "/sessions/{id:int}/agenda",
+        sessions.add_agenda,
+        name="sessions:add_agenda",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/sessions/{id:int}/shared-notes",
+        sessions.shared_notes,
+        name="sessions:shared_notes",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/sessions/{id:int}/private-note",
+        sessions.private_note,
+        name="sessions:private_note",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/agenda/{id:int}/toggle",
+        sessions.toggle_agenda,
+        name="sessions:toggle_agenda",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/agenda/{id:int}/delete",
+        sessions.delete_agenda,
+        name="sessions:delete_agenda",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page("/pairings", pairings.index, name="pairings:index", access=SIGNED_IN),
+    page("/pairings/new", pairings.new, name="pairings:new", access=COACHES, methods=GET_POST),
+    page("/pairings/{id:int}", pairings.detail, name="pairings:detail", access=SIGNED_IN),
+    page(
+        "/pairings/{id:int}/respond",
+        pairings.respond,
+        name="pairings:respond",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/pairings/{id:int}/end", pairings.end, name="pairings:end", access=SIGNED_IN, methods=POST
+    ),
+    page(
+        "/pairings/{id:int}/sessions/new",
+        sessions.new,
+        name="sessions:new",
+        access=SIGNED_IN,
+        methods=GET_POST,
+    ),
+    page("/goals", goals.index, name="goals:index", access=SIGNED_IN, methods=GET_POST),
+    page(
+        "/goals/{id:int}/status", goals.status, name="goals:status", access=SIGNED_IN, methods=POST
+    ),
+    page(
+        "/goals/{id:int}/sharing", goals.share, name="goals:share", access=SIGNED_IN, methods=POST
+    ),
+    page(
+        "/journal", reflections.index, name="reflections:index", access=SIGNED_IN, methods=GET_POST
+    ),
+    page(
+        "/journal/{id:int}/sharing",
+        reflections.share,
+        name="reflections:share",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page("/snapshots", snapshots.index, name="snapshots:index", access=SIGNED_IN),
+    page("/snapshots/{id:int}", snapshots.detail, name="snapshots:detail", access=SIGNED_IN),
+    page(
+        "/snapshots/{id:int}/session",
+        snapshots.bring,
+        name="snapshots:bring",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page("/playbooks", playbooks.index, name="playbooks:index", access=SIGNED_IN),
+    page("/playbooks/new", playbooks.new, name="playbooks:new", access=TRAINER, methods=GET_POST),
+    page("/playbooks/{id:int}", playbooks.detail, name="playbooks:detail", access=SIGNED_IN),
+    page(
+        "/playbooks/{id:int}/edit",
+        playbooks.edit,
+        name="playbooks:edit",
+        access=TRAINER,
+        methods=GET_POST,
+    ),
+    page(
+        "/playbooks/{id:int}/publish",
+        playbooks.publish,
+        name="playbooks:publish",
+        access=TRAINER,
+        methods=POST,
+    ),
+    page(
+        "/playbooks/{id:int}/read",
+        playbooks.mark_read,
+        name="playbooks:mark_read",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page("/admin/people", admin.people_index, name="admin:people", access=ADMIN),
+    page("/admin/invite", admin.invite, name="admin:invite", access=ADMIN, methods=GET_POST),
+    page(
+        "/admin/people/{id:int}/roles",
+        admin.set_roles,
+        name="admin:roles",
+        access=ADMIN,
+        methods=POST,
+    ),
+    page(
+        "/admin/people/{id:int}/active",
+        admin.set_active,
+        name="admin:active",
+        access=ADMIN,
+        methods=POST,
+    ),
+    static_mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static"),
+]

@@ -1,0 +1,145 @@
+"""Configuration, read once from environment variables (and an optional `.env` file).
+
+Every variable is documented in README.md. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+load_dotenv(ROOT / ".env")
+
+DEFAULT_DATA_DIR = ROOT / "var"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run Tandem; the message says which variable to set."""
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _data_dir() -> Path:
+    return Path(_env("TANDEM_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def default_database_url() -> str:
+    return f"sqlite://{_data_dir() / 'tandem.sqlite3'}?busy_timeout=5000"
+
+
+def _secret_key(production: bool) -> str:
+    key = _env("TANDEM_SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("TANDEM_SECRET_KEY must be set when TANDEM_ENV=production.")
+    key_file = _data_dir() / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    issuer: str
+    client_id: str
+    client_secret: str
+    label: str = "Single sign-on"
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    production: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+    session_days: int = 14
+    invitation_days: int = 7
+    oidc: OidcSettings | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.production or self.base_url.startswith("https://")
+
+
+def _oidc_from_env() -> OidcSettings | None:
+    issuer = _env("TANDEM_OIDC_ISSUER")
+    client_id = _env("TANDEM_OIDC_CLIENT_ID")
+    secret = _env("TANDEM_OIDC_CLIENT_SECRET")
+    if not (issuer and client_id and secret):
+        return None
+    label = _env("TANDEM_OIDC_LABEL", "Single sign-on")
+    return OidcSettings(issuer=issuer, client_id=client_id, client_secret=secret, label=label)
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
+
+
+def load_settings() -> Settings:
+    production = _env("TANDEM_ENV", "development").lower() == "production"
+    port = _int_env("TANDEM_PORT", 8000)
+    host = _env("TANDEM_HOST", "127.0.0.1")
+    return Settings(
+        database_url=_env("TANDEM_DATABASE_URL") or default_database_url(),
+        secret_key=_secret_key(production),
+        production=production,
+        host=host,
+        port=port,
+        base_url=_env("TANDEM_BASE_URL") or f"http://{host}:{port}",
+        session_days=_int_env("TANDEM_SESSION_DAYS", 14),
+        invitation_days=_int_env("TANDEM_INVITATION_DAYS", 7),
+        oidc=_oidc_from_env(),
+    )
+
+
+MODEL_APPS = {
+    "coaching": {"models": ["coaching.models"], "migrations": "coaching.migrations"},
+    "playbooks": {"models": ["playbooks.models"], "migrations": "playbooks.migrations"},
+}
+
+
+def tortoise_config(database_url: str) -> dict:
+    """The Tortoise configuration for a database URL (used by the app, the CLI and tests)."""
+    apps = {label: {**app, "default_connection": "default"} for label, app in MODEL_APPS.items()}
+    return {
+        "connections": {"default": database_url},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _tortoise_cli_config() -> dict:
+    url = _env("TANDEM_DATABASE_URL") or default_database_url()
+    if url.startswith("sqlite://") and ":memory:" not in url:
+        _data_dir().mkdir(parents=True, exist_ok=True)
+    return tortoise_config(url)
+
+
+# Read by `tortoise makemigrations` / `tortoise migrate` ([tool.tortoise] in pyproject.toml).
+TORTOISE_ORM = _tortoise_cli_config()

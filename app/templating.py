@@ -1,0 +1,88 @@
+"""Jinja2 set-up: templates get the viewer, navigation, flashes and CSRF token; no queries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import pass_context
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from app.security import CSRF_FIELD, csrf_token
+from app.settings import ROOT
+from coaching.models import Role, User
+from coaching.timezones import to_local
+
+NAV = [
+    ("Home", "home:index", None),
+    ("Sessions", "sessions:index", None),
+    ("My goals", "goals:index", None),
+    ("Journal", "reflections:index", None),
+    ("Pipeline", "snapshots:index", Role.REP),
+    ("Pairings", "pairings:index", None),
+    ("Playbooks", "playbooks:index", None),
+    ("People", "admin:people", Role.ADMIN),
+]
+
+
+def nav_for(user: User | None) -> list[tuple[str, str]]:
+    if user is None:
+        return []
+    return [(label, name) for label, name, needs in NAV if needs is None or user.has_role(needs)]
+
+
+def pop_flashes(request: Request) -> list[tuple[str, str]]:
+    if "session" not in request.scope:
+        return []
+    return [tuple(f) for f in request.session.pop("flash", [])]  # type: ignore[misc]
+
+
+def _context(request: Request) -> dict[str, Any]:
+    user: User | None = request.scope.get("user")
+    has_session = "session" in request.scope
+    return {
+        "user": user,
+        "nav": nav_for(user),
+        "viewer_tz": user.timezone if user else "UTC",
+        "flashes": pop_flashes(request),
+        "csrf_input": (lambda: _csrf_input(request)) if has_session else (lambda: ""),
+        "csrf_value": (lambda: csrf_token(request)) if has_session else (lambda: ""),
+        "current_path": request.url.path,
+    }
+
+
+def _csrf_input(request: Request) -> Markup:
+    token = csrf_token(request)
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+
+
+@pass_context
+def local(ctx: Any, moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if moment is None:
+        return ""
+    return to_local(moment, ctx.get("viewer_tz", "UTC")).strftime(fmt)
+
+
+@pass_context
+def local_iso(ctx: Any, moment: datetime) -> str:
+    return to_local(moment, ctx.get("viewer_tz", "UTC")).isoformat()
+
+
+def money(minor: int, currency: str) -> str:
+    return f"{minor / 100:,.0f} {currency}"
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d %b %Y") if value else "—"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processors=[_context])
+    env = templates.env
+    env.filters.update(local=local, local_iso=local_iso, money=money, day=day)
+    env.globals["Role"] = Role
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return templates

@@ -1,0 +1,76 @@
+"""Running the organisation: people, roles, invitations."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web import form_list, form_of, me, query_int, redirect, render
+from coaching import people
+from coaching.errors import Conflict, Invalid
+from coaching.models import ROLE_ORDER
+
+
+async def people_index(request: Request) -> Response:
+    user = me(request)
+    query = request.query_params.get("q", "")[:100]
+    page = query_int(request, "page")
+    found, has_more = await people.list_people(user, query, page)
+    pending = await people.list_pending_invitations(user)
+    return render(
+        request,
+        "admin/people.html",
+        people=found,
+        q=query,
+        page=page,
+        has_more=has_more,
+        pending=pending,
+        roles=ROLE_ORDER,
+    )
+
+
+async def invite(request: Request) -> Response:
+    context = {"roles": ROLE_ORDER, "link": None}
+    if request.method == "GET":
+        return render(request, "admin/invite.html", form={"roles": ["rep"]}, errors={}, **context)
+    form: dict = await form_of(request)
+    form["roles"] = await form_list(request, "roles")
+    days = request.app.state.settings.invitation_days
+    try:
+        token = await people.invite(
+            me(request), form.get("email", ""), form.get("name", ""), form["roles"], days
+        )
+    except (Invalid, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
+        return render(
+            request, "admin/invite.html", status_code=400, form=form, errors=errors, **context
+        )
+    link = str(request.url_for("auth:accept_invitation", token=token))
+    context["link"] = link
+    return render(
+        request,
+        "admin/invite.html",
+        form={"roles": ["rep"]},
+        errors={},
+        invited=form,
+        days=days,
+        **{**context, "link": link},
+    )
+
+
+async def set_roles(request: Request) -> Response:
+    roles = await form_list(request, "roles")
+    person = await people.set_roles(me(request), request.path_params["id"], roles)
+    return redirect(request, "admin:people", f"Roles of {person.name} updated.")
+
+
+async def set_active(request: Request) -> Response:
+    form = await form_of(request)
+    active = form.get("active") == "1"
+    person = await people.set_active(me(request), request.path_params["id"], active)
+    message = (
+        f"{person.name} can sign in again."
+        if active
+        else (f"{person.name} is deactivated and signed out everywhere.")
+    )
+    return redirect(request, "admin:people", message)

@@ -1,0 +1,83 @@
+"""Signing in and out with email and password, and accepting an invitation."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app.web import flash, form_of, redirect, render, render_invalid
+from app.web_sessions import sign_in, sign_out
+from coaching import people
+from coaching.errors import Invalid, NotFound, PermissionDenied
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never let ?next= send someone to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _sso_label(request: Request) -> str | None:
+    oidc = request.app.state.settings.oidc
+    return oidc.label if oidc else None
+
+
+async def login(request: Request) -> Response:
+    next_url = safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        if request.scope.get("user"):
+            return RedirectResponse(next_url, status_code=303)
+        return render(
+            request,
+            "auth/login.html",
+            form={"next": next_url},
+            errors={},
+            sso_label=_sso_label(request),
+        )
+    form = await form_of(request)
+    client = request.client.host if request.client else "unknown"
+    try:
+        user = await people.authenticate(form.get("email", ""), form.get("password", ""), client)
+    except (Invalid, PermissionDenied) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
+        status = 429 if isinstance(exc, PermissionDenied) else 400
+        kept = {"email": form.get("email", ""), "next": form.get("next", "/")}
+        return render(
+            request,
+            "auth/login.html",
+            status_code=status,
+            form=kept,
+            errors=errors,
+            sso_label=_sso_label(request),
+        )
+    sign_in(request, user)
+    flash(request, f"Welcome back, {user.first_name}.")
+    return RedirectResponse(safe_next(form.get("next")), status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    sign_out(request)
+    flash(request, "You have signed out.")
+    return RedirectResponse("/login", status_code=303)
+
+
+async def accept_invitation(request: Request) -> Response:
+    token = request.path_params["token"]
+    try:
+        invitation = await people.get_open_invitation(token)
+    except NotFound as exc:
+        return render(request, "auth/invitation_gone.html", status_code=404, message=exc.message)
+    context = {"invitation": invitation, "zones": people.timezone_names()}
+    if request.method == "GET":
+        return render(request, "auth/accept.html", form={"timezone": "UTC"}, errors={}, **context)
+    form = await form_of(request)
+    try:
+        user = await people.accept_invitation(
+            token, form.get("password", ""), form.get("confirm", ""), form.get("timezone", "")
+        )
+    except Invalid as exc:
+        kept = {"timezone": form.get("timezone", "UTC")}
+        return render_invalid(request, "auth/accept.html", exc, kept, **context)
+    sign_in(request, user)
+    return redirect(request, "home:index", f"Welcome to Tandem, {user.first_name}.")

@@ -1,0 +1,54 @@
+"""The rep's goals, private by default, shared per item."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web import form_list, form_of, me, redirect, render
+from coaching import goals
+from coaching.errors import Invalid
+from coaching.pairings import list_active_coaches
+from coaching.sharing import parse_ids
+
+
+async def _page(request: Request, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+    user = me(request)
+    extra.setdefault("form", {})
+    extra.setdefault("errors", {})
+    return render(
+        request,
+        "goals/index.html",
+        status_code=status,
+        goals=await goals.list_my_goals(user),
+        coaches=await list_active_coaches(user),
+        **extra,
+    )
+
+
+async def index(request: Request) -> Response:
+    if request.method == "GET":
+        return await _page(request)
+    form = await form_of(request)
+    try:
+        await goals.add_goal(me(request), form)
+    except Invalid as exc:
+        return await _page(request, 400, form=form, errors=exc.errors)
+    return redirect(request, "goals:index", "Goal added. It's private until you share it.")
+
+
+async def status(request: Request) -> Response:
+    form = await form_of(request)
+    goal = await goals.set_goal_status(
+        me(request), request.path_params["id"], form.get("done") == "1"
+    )
+    message = "Well done — goal marked done." if form.get("done") == "1" else "Goal reopened."
+    return redirect(request, "goals:index", message if goal else None)
+
+
+async def share(request: Request) -> Response:
+    coach_ids = parse_ids(await form_list(request, "coach_ids"))
+    chosen = await goals.share_goal(me(request), request.path_params["id"], coach_ids)
+    names = ", ".join(c.name for c in chosen)
+    message = f"Shared with {names}." if chosen else "This goal is private again."
+    return redirect(request, "goals:index", message)

@@ -1,0 +1,73 @@
+"""Single sign-on with OpenID Connect (Authlib): people are matched by verified email."""
+
+from __future__ import annotations
+
+import logging
+
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.starlette_client import OAuth
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app.settings import OidcSettings
+from app.web import flash
+from app.web_sessions import sign_in
+from coaching import people
+
+log = logging.getLogger("tandem.oidc")
+
+
+def make_oauth(oidc: OidcSettings) -> OAuth:
+    oauth = OAuth()
+    oauth.register(
+        "oidc",
+        client_id=oidc.client_id,
+        client_secret=oidc.client_secret,
+        server_metadata_url=oidc.metadata_url,
+        client_kwargs={"scope": "openid email profile"},
+    )
+    return oauth
+
+
+def _refuse(request: Request, message: str) -> Response:
+    flash(request, message, "error")
+    return RedirectResponse("/login", status_code=303)
+
+
+async def start(request: Request) -> Response:
+    oauth: OAuth | None = getattr(request.app.state, "oauth", None)
+    if oauth is None:
+        return _refuse(request, "Single sign-on isn't set up here. Sign in with your password.")
+    redirect_uri = str(request.url_for("oidc:callback"))
+    return await oauth.oidc.authorize_redirect(request, redirect_uri)
+
+
+async def callback(request: Request) -> Response:
+    oauth: OAuth | None = getattr(request.app.state, "oauth", None)
+    if oauth is None:
+        return _refuse(request, "Single sign-on isn't set up here. Sign in with your password.")
+    try:
+        token = await oauth.oidc.authorize_access_token(request)
+    except OAuthError as exc:
+        log.info("SSO refused: %s", exc.error)
+        return _refuse(
+            request,
+            "Single sign-on didn't complete (the request was out of date "
+            "or not ours). Please try again.",
+        )
+    claims = token.get("userinfo") or {}
+    email = str(claims.get("email") or "")
+    if not email or claims.get("email_verified") is not True:
+        return _refuse(
+            request,
+            "Your identity provider didn't confirm your email address, so "
+            "Tandem can't match it to an account.",
+        )
+    user = await people.find_user_by_verified_email(email)
+    if user is None:
+        return _refuse(
+            request, f"There's no active Tandem account for {email}. Ask an admin to invite you."
+        )
+    sign_in(request, user)
+    flash(request, f"Welcome back, {user.first_name}.")
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,57 @@
+"""The rep's reflection journal, private by default, shared per entry."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web import form_list, form_of, me, query_int, redirect, render
+from coaching import reflections, sessions
+from coaching.errors import Invalid
+from coaching.pairings import list_active_coaches
+from coaching.sharing import parse_ids
+
+
+async def _page(request: Request, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+    user = me(request)
+    page = query_int(request, "page")
+    entries, has_more = await reflections.list_my_reflections(user, page)
+    extra.setdefault("form", {})
+    extra.setdefault("errors", {})
+    return render(
+        request,
+        "reflections/index.html",
+        status_code=status,
+        entries=entries,
+        page=page,
+        has_more=has_more,
+        coaches=await list_active_coaches(user),
+        recent_sessions=await sessions.list_sessions(user, upcoming=False, limit=10),
+        **extra,
+    )
+
+
+async def index(request: Request) -> Response:
+    if request.method == "GET":
+        form = {"session_id": request.query_params.get("session", "")}
+        return await _page(request, form=form)
+    form = await form_of(request)
+    session_raw = form.get("session_id", "")
+    try:
+        session_id = int(session_raw) if session_raw else None
+        await reflections.write_reflection(me(request), form.get("body", ""), session_id)
+    except ValueError:
+        return await _page(
+            request, 400, form=form, errors={"session_id": "Choose a session from the list."}
+        )
+    except Invalid as exc:
+        return await _page(request, 400, form=form, errors=exc.errors)
+    return redirect(request, "reflections:index", "Saved to your journal. Only you can read it.")
+
+
+async def share(request: Request) -> Response:
+    coach_ids = parse_ids(await form_list(request, "coach_ids"))
+    chosen = await reflections.share_reflection(me(request), request.path_params["id"], coach_ids)
+    names = ", ".join(c.name for c in chosen)
+    message = f"Shared with {names}." if chosen else "This reflection is private again."
+    return redirect(request, "reflections:index", message)

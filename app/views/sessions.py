@@ -1,0 +1,106 @@
+"""Coaching sessions: schedule, open, agenda, shared and private notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web import form_of, me, redirect, render
+from coaching import pairings, sessions
+from coaching.errors import Invalid
+from coaching.people import now
+from coaching.timezones import to_local
+
+
+async def index(request: Request) -> Response:
+    user = me(request)
+    upcoming = await sessions.list_sessions(user, upcoming=True, limit=50)
+    past = await sessions.list_sessions(user, upcoming=False, limit=20)
+    return render(request, "sessions/index.html", upcoming=upcoming, past=past)
+
+
+def _default_schedule(tz: str) -> dict[str, str]:
+    start = to_local(now() + timedelta(days=7), tz)
+    return {
+        "title": "Weekly coaching",
+        "date": start.date().isoformat(),
+        "time": "10:00",
+        "duration": "30",
+    }
+
+
+async def new(request: Request) -> Response:
+    user = me(request)
+    pairing = await pairings.get_pairing(user, request.path_params["id"])
+    if request.method == "GET":
+        form = _default_schedule(user.timezone)
+        return render(request, "sessions/new.html", pairing=pairing, form=form, errors={})
+    form = await form_of(request)
+    try:
+        created = await sessions.schedule_session(user, pairing.id, sessions.parse_schedule(form))
+    except Invalid as exc:
+        return render(
+            request,
+            "sessions/new.html",
+            status_code=400,
+            pairing=pairing,
+            form=form,
+            errors=exc.errors,
+        )
+    return redirect(request, "sessions:detail", "Session scheduled.", id=created.id)
+
+
+async def _detail(request: Request, session_id: int, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+    page = await sessions.get_session_page(me(request), session_id)
+    extra.setdefault("errors", {})
+    extra.setdefault("form", {})
+    return render(request, "sessions/detail.html", status_code=status, page=page, **extra)
+
+
+async def detail(request: Request) -> Response:
+    return await _detail(request, request.path_params["id"])
+
+
+async def add_agenda(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    form = await form_of(request)
+    try:
+        await sessions.add_agenda_item(me(request), session_id, form.get("text", ""))
+    except Invalid as exc:
+        return await _detail(request, session_id, 400, errors=exc.errors, form=form)
+    return redirect(request, "sessions:detail", "Added to the agenda.", id=session_id)
+
+
+async def toggle_agenda(request: Request) -> Response:
+    item = await sessions.toggle_agenda_item(me(request), request.path_params["id"])
+    return redirect(request, "sessions:detail", None, id=item.session_id)  # type: ignore[attr-defined]
+
+
+async def delete_agenda(request: Request) -> Response:
+    item = await sessions.delete_agenda_item(me(request), request.path_params["id"])
+    message = f"Removed “{item.text}” from the agenda."
+    return redirect(request, "sessions:detail", message, id=item.session_id)  # type: ignore[attr-defined]
+
+
+async def shared_notes(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    form = await form_of(request)
+    try:
+        await sessions.save_shared_notes(me(request), session_id, form.get("shared_notes", ""))
+    except Invalid as exc:
+        return await _detail(request, session_id, 400, errors=exc.errors, form=form)
+    return redirect(request, "sessions:detail", "Shared notes saved.", id=session_id)
+
+
+async def private_note(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    form = await form_of(request)
+    try:
+        await sessions.save_private_note(me(request), session_id, form.get("private_note", ""))
+    except Invalid as exc:
+        return await _detail(request, session_id, 400, errors=exc.errors, form=form)
+    return redirect(
+        request, "sessions:detail", "Private note saved. Only you can read it.", id=session_id
+    )

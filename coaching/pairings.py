@@ -1,0 +1,179 @@
+"""Pairings: a coach and a rep agree to coach together; the rep says yes or no."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from coaching import privacy
+from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
+from coaching.models import Pairing, PairingKind, PairingStatus, Role, User
+from coaching.people import now
+from coaching.privacy import Action
+from coaching.text import clean_line, clean_text
+
+OPEN = (PairingStatus.PROPOSED, PairingStatus.ACTIVE)
+
+
+@dataclass
+class PairingProposal:
+    coach_id: int | None
+    rep_id: int | None
+    kind: str
+    sees: str
+    why: str
+    cadence: str
+
+
+def _parse_id(raw: object, field: str, label: str, errors: dict[str, str]) -> int | None:
+    try:
+        return int(str(raw))
+    except ValueError:
+        errors[field] = f"Choose {label}."
+        return None
+
+
+def parse_proposal(form: dict[str, str]) -> PairingProposal:
+    errors: dict[str, str] = {}
+    coach_id = _parse_id(form.get("coach_id"), "coach_id", "a coach", errors)
+    rep_id = _parse_id(form.get("rep_id"), "rep_id", "a rep", errors)
+    kind = form.get("kind", "")
+    if kind not in {k.value for k in PairingKind}:
+        errors["kind"] = "Choose manager or mentor."
+    proposal = PairingProposal(
+        coach_id=coach_id,
+        rep_id=rep_id,
+        kind=kind,
+        sees=clean_text(
+            form.get("sees"),
+            field="sees",
+            label="What the coach will see",
+            max_length=2000,
+            errors=errors,
+        ),
+        why=clean_text(form.get("why"), field="why", label="Why", max_length=2000, errors=errors),
+        cadence=clean_line(
+            form.get("cadence"),
+            field="cadence",
+            label="How often you will meet",
+            max_length=200,
+            errors=errors,
+        ),
+    )
+    if errors:
+        raise Invalid(errors)
+    return proposal
+
+
+async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
+    coach = await User.get_or_none(id=proposal.coach_id, is_active=True)
+    rep = await User.get_or_none(id=proposal.rep_id, is_active=True)
+    errors: dict[str, str] = {}
+    if coach is None:
+        errors["coach_id"] = "Choose an active person as coach."
+    if rep is None or not rep.has_role(Role.REP):
+        errors["rep_id"] = "Choose an active rep."
+    if errors:
+        raise Invalid(errors)
+    assert coach is not None and rep is not None
+    kind = PairingKind(proposal.kind)
+    if coach.id == rep.id:
+        raise Invalid({"rep_id": "A person can't coach themself."})
+    if kind == PairingKind.MANAGER and not coach.has_role(Role.MANAGER):
+        raise Invalid(
+            {"coach_id": f"{coach.name} isn't a manager; propose a mentor pairing instead."}
+        )
+    if not privacy.may_propose_pairing(actor, coach, kind):
+        raise PermissionDenied("Managers propose pairings in which they are the coach.")
+    async with in_transaction():
+        await _refuse_overlap(coach, rep, kind)
+        return await Pairing.create(
+            coach=coach,
+            rep=rep,
+            kind=kind,
+            agreement_sees=proposal.sees,
+            agreement_why=proposal.why,
+            agreement_cadence=proposal.cadence,
+            proposed_by=actor,
+        )
+
+
+async def _refuse_overlap(coach: User, rep: User, kind: PairingKind) -> None:
+    open_pairings = Pairing.filter(rep_id=rep.id, status__in=OPEN)
+    if await open_pairings.filter(coach_id=coach.id).exists():
+        raise Conflict(f"{coach.name} and {rep.name} already have an open pairing.")
+    if (
+        kind == PairingKind.MANAGER
+        and await open_pairings.filter(kind=PairingKind.MANAGER).exists()
+    ):
+        raise Conflict(
+            f"{rep.name} already has a manager pairing. End it before proposing another."
+        )
+
+
+async def get_pairing(actor: User, pairing_id: int) -> Pairing:
+    pairing = await Pairing.get_or_none(id=pairing_id).select_related("coach", "rep", "proposed_by")
+    if pairing is None or not await privacy.may(actor, Action.READ, pairing):
+        raise NotFound("No such pairing.")
+    return pairing
+
+
+async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pairing:
+    async with in_transaction():
+        pairing = await get_pairing(actor, pairing_id)
+        await privacy.require(actor, Action.RESPOND, pairing)
+        if accept and pairing.kind == PairingKind.MANAGER:
+            other = Pairing.filter(
+                rep_id=actor.id, kind=PairingKind.MANAGER, status=PairingStatus.ACTIVE
+            ).exclude(id=pairing.id)
+            if await other.exists():
+                raise Conflict("You already have an active manager pairing. End it first.")
+        pairing.status = PairingStatus.ACTIVE if accept else PairingStatus.DECLINED
+        pairing.responded_at = now()
+        await pairing.save(update_fields=["status", "responded_at"])
+    return pairing
+
+
+async def end_pairing(actor: User, pairing_id: int) -> Pairing:
+    pairing = await get_pairing(actor, pairing_id)
+    await privacy.require(actor, Action.END, pairing)
+    pairing.status = PairingStatus.ENDED
+    pairing.ended_at = now()
+    pairing.ended_by = actor
+    await pairing.save(update_fields=["status", "ended_at", "ended_by_id"])
+    return pairing
+
+
+async def list_my_pairings(actor: User) -> list[Pairing]:
+    return (
+        await Pairing.filter(Q(coach_id=actor.id) | Q(rep_id=actor.id))
+        .select_related("coach", "rep", "proposed_by")
+        .order_by("status", "-created_at")
+    )
+
+
+async def list_all_pairings(actor: User) -> list[Pairing]:
+    if not privacy.may_manage_people(actor):
+        raise PermissionDenied("Only an admin can list every pairing.")
+    return (
+        await Pairing.filter(status__in=OPEN)
+        .select_related("coach", "rep", "proposed_by")
+        .order_by("rep__name", "kind")
+    )
+
+
+async def list_active_coaches(rep: User) -> list[User]:
+    pairings = await Pairing.filter(rep_id=rep.id, status=PairingStatus.ACTIVE).select_related(
+        "coach"
+    )
+    return [p.coach for p in pairings]
+
+
+async def pairing_choices(actor: User) -> tuple[list[User], list[User]]:
+    """(possible coaches, reps) for the proposal form: managers propose only as themselves."""
+    active = await User.filter(is_active=True).order_by("name")
+    reps = [u for u in active if u.has_role(Role.REP)]
+    coaches = active if actor.has_role(Role.ADMIN) else [actor]
+    return coaches, reps

@@ -1,0 +1,244 @@
+"""Coaching sessions: scheduling, agenda, shared notes and private notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from tortoise.transactions import in_transaction
+
+from coaching import access, privacy
+from coaching.errors import Invalid, NotFound
+from coaching.models import (
+    AgendaItem,
+    CoachingSession,
+    Goal,
+    Pairing,
+    PipelineSnapshot,
+    PrivateNote,
+    Reflection,
+    User,
+)
+from coaching.pairings import get_pairing
+from coaching.people import now
+from coaching.privacy import Action
+from coaching.text import clean_line, clean_text
+from coaching.timezones import local_to_utc
+
+MIN_DURATION, MAX_DURATION = 10, 240
+MAX_NOTES = 20_000
+MAX_AGENDA_ITEMS = 50
+
+
+@dataclass
+class ScheduleForm:
+    title: str
+    day: date
+    at: time
+    duration_minutes: int
+
+
+def parse_schedule(form: dict[str, str]) -> ScheduleForm:
+    errors: dict[str, str] = {}
+    title = clean_line(
+        form.get("title") or "Coaching session",
+        field="title",
+        label="Title",
+        max_length=120,
+        errors=errors,
+    )
+    day = _parse(
+        date.fromisoformat, form.get("date"), "date", "Enter a date like 2026-03-14.", errors
+    )
+    at = _parse(time.fromisoformat, form.get("time"), "time", "Enter a time like 09:30.", errors)
+    duration = _parse(int, form.get("duration"), "duration", "Enter the length in minutes.", errors)
+    if duration is not None and not MIN_DURATION <= duration <= MAX_DURATION:
+        errors["duration"] = f"Choose between {MIN_DURATION} and {MAX_DURATION} minutes."
+    if errors:
+        raise Invalid(errors)
+    return ScheduleForm(title=title, day=day, at=at, duration_minutes=duration)  # type: ignore[arg-type]
+
+
+def _parse(convert, raw, field_name: str, message: str, errors: dict[str, str]):  # type: ignore[no-untyped-def]
+    try:
+        return convert(str(raw or "").strip())
+    except ValueError:
+        errors[field_name] = message
+        return None
+
+
+async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
+    pairing = await get_pairing(actor, pairing_id)
+    await privacy.require(actor, Action.SCHEDULE, pairing)
+    starts_at = local_to_utc(form.day, form.at, actor.timezone)
+    if starts_at < now() - timedelta(days=1):
+        raise Invalid({"date": "That date has passed; choose today or later."})
+    return await CoachingSession.create(
+        pairing=pairing,
+        title=form.title,
+        starts_at=starts_at,
+        duration_minutes=form.duration_minutes,
+        created_by=actor,
+    )
+
+
+@dataclass
+class SessionPage:
+    """Everything the session page shows, loaded up front so the template does no queries."""
+
+    session: CoachingSession
+    agenda: list[AgendaItem]
+    private_note: PrivateNote | None
+    snapshots: list[PipelineSnapshot]
+    shared_goals: list[Goal] = field(default_factory=list)
+    shared_reflections: list[Reflection] = field(default_factory=list)
+    can_write: bool = False
+
+    @property
+    def pairing(self) -> Pairing:
+        return self.session.pairing
+
+    @property
+    def rep(self) -> User:
+        return self.session.pairing.rep
+
+    @property
+    def coach(self) -> User:
+        return self.session.pairing.coach
+
+
+async def load_session(actor: User, session_id: int) -> CoachingSession:
+    session = await CoachingSession.get_or_none(id=session_id).select_related(
+        "pairing__coach", "pairing__rep", "shared_notes_updated_by"
+    )
+    if session is None or not await privacy.may(actor, Action.READ, session):
+        raise NotFound("No such session, or it isn't one of yours.")
+    return session
+
+
+async def get_session_page(actor: User, session_id: int) -> SessionPage:
+    session = await load_session(actor, session_id)
+    rep_id = session.pairing.rep_id  # type: ignore[attr-defined]
+    agenda = await AgendaItem.filter(session_id=session.id).select_related("author")
+    note = await PrivateNote.get_or_none(session_id=session.id, author_id=actor.id)
+    snapshots = await PipelineSnapshot.filter(session_id=session.id).prefetch_related("deals")
+    page = SessionPage(session, agenda, note, snapshots)
+    page.can_write = await privacy.may(actor, Action.WRITE, session)
+    if actor.id == rep_id:
+        return page
+    page.shared_goals = await Goal.filter(
+        privacy.shared_with_me(actor, "owner"), owner_id=rep_id
+    ).distinct()
+    page.shared_reflections = await Reflection.filter(
+        privacy.shared_with_me(actor, "author"), author_id=rep_id
+    ).distinct()
+    await access.record_read(actor, rep_id, "session", session.id)
+    await access.record_reads(actor, rep_id, "snapshot", [s.id for s in snapshots])
+    await access.record_reads(actor, rep_id, "goal", [g.id for g in page.shared_goals])
+    await access.record_reads(actor, rep_id, "reflection", [r.id for r in page.shared_reflections])
+    return page
+
+
+async def _writable_session(actor: User, session_id: int) -> CoachingSession:
+    session = await load_session(actor, session_id)
+    await privacy.require(actor, Action.WRITE, session)
+    return session
+
+
+async def add_agenda_item(actor: User, session_id: int, text: str) -> AgendaItem:
+    errors: dict[str, str] = {}
+    text = clean_line(text, field="text", label="Agenda item", max_length=300, errors=errors)
+    if errors:
+        raise Invalid(errors)
+    async with in_transaction():
+        session = await _writable_session(actor, session_id)
+        if await AgendaItem.filter(session_id=session.id).count() >= MAX_AGENDA_ITEMS:
+            raise Invalid({"text": f"A session can hold {MAX_AGENDA_ITEMS} agenda items at most."})
+        return await AgendaItem.create(session=session, author=actor, text=text)
+
+
+async def _agenda_item(actor: User, item_id: int, action: Action) -> AgendaItem:
+    item = await AgendaItem.get_or_none(id=item_id).select_related("session__pairing")
+    if item is None or not await privacy.may(actor, Action.READ, item):
+        raise NotFound("No such agenda item.")
+    await privacy.require(actor, action, item)
+    return item
+
+
+async def toggle_agenda_item(actor: User, item_id: int) -> AgendaItem:
+    item = await _agenda_item(actor, item_id, Action.WRITE)
+    item.done = not item.done
+    await item.save(update_fields=["done"])
+    return item
+
+
+async def delete_agenda_item(actor: User, item_id: int) -> AgendaItem:
+    item = await _agenda_item(actor, item_id, Action.DELETE)
+    await item.delete()
+    return item
+
+
+async def save_shared_notes(actor: User, session_id: int, body: str) -> CoachingSession:
+    errors: dict[str, str] = {}
+    body = clean_text(
+        body,
+        field="shared_notes",
+        label="Shared notes",
+        max_length=MAX_NOTES,
+        errors=errors,
+        required=False,
+    )
+    if errors:
+        raise Invalid(errors)
+    session = await _writable_session(actor, session_id)
+    session.shared_notes = body
+    session.shared_notes_updated_at = now()
+    session.shared_notes_updated_by = actor
+    await session.save(
+        update_fields=["shared_notes", "shared_notes_updated_at", "shared_notes_updated_by_id"]
+    )
+    return session
+
+
+async def save_private_note(actor: User, session_id: int, body: str) -> PrivateNote:
+    errors: dict[str, str] = {}
+    body = clean_text(
+        body,
+        field="private_note",
+        label="Private note",
+        max_length=MAX_NOTES,
+        errors=errors,
+        required=False,
+    )
+    if errors:
+        raise Invalid(errors)
+    session = await load_session(actor, session_id)
+    note, _ = await PrivateNote.get_or_create(session=session, author=actor)
+    await privacy.require(actor, Action.WRITE, note)
+    note.body = body
+    await note.save()
+    return note
+
+
+async def list_sessions(actor: User, *, upcoming: bool, limit: int = 20) -> list[CoachingSession]:
+    """The actor's sessions (as rep, or as coach of an active pairing), nearest first."""
+    cutoff = now() - timedelta(hours=2)
+    found = CoachingSession.filter(privacy.sessions_visible_to(actor))
+    if upcoming:
+        found = found.filter(starts_at__gte=cutoff).order_by("starts_at")
+    else:
+        found = found.filter(starts_at__lt=cutoff).order_by("-starts_at")
+    return await found.select_related("pairing__coach", "pairing__rep").limit(limit)
+
+
+async def list_open_agenda(actor: User, sessions: list[CoachingSession]) -> list[AgendaItem]:
+    ids = [s.id for s in sessions]
+    if not ids:
+        return []
+    return await AgendaItem.filter(session_id__in=ids, done=False).select_related(
+        "author", "session"
+    )
+
+
+def ends_at(session: CoachingSession) -> datetime:
+    return session.starts_at + timedelta(minutes=session.duration_minutes)

@@ -1,0 +1,1 @@
+"""Trainer-authored manager playbooks: writing, publishing, reading."""
