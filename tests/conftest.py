@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -38,17 +40,38 @@ def _pg_url(db_name: str) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    target = f"PostgreSQL ({_pg_url(_PG_RUN_DB)})" if PG_BASE_URL else "SQLite (in memory)"
+    target = f"PostgreSQL ({_pg_url(_PG_RUN_DB)})" if PG_BASE_URL else "SQLite (a file per test)"
     return f"tandem test database: {target}"
-
-
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    return _pg_url(_PG_RUN_DB) if PG_BASE_URL else "sqlite://:memory:"
 
 
 async def _migrate(ctx: TortoiseContext, config: dict) -> None:
     await MigrationExecutor(ctx.db(), config["apps"]).migrate()
+
+
+async def _build_sqlite_template(path: Path) -> None:
+    config = tortoise_config(f"sqlite://{path}")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        await _migrate(ctx, config)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The committed migrations applied once per run to a SQLite file that tests copy."""
+    if PG_BASE_URL:
+        return None
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+    asyncio.run(_build_sqlite_template(path))
+    return path
+
+
+@pytest.fixture
+def database_url(sqlite_template: Path | None, tmp_path: Path) -> str:
+    if sqlite_template is None:
+        return _pg_url(_PG_RUN_DB)
+    copy = tmp_path / "tandem.sqlite3"
+    shutil.copyfile(sqlite_template, copy)
+    return f"sqlite://{copy}"
 
 
 @pytest_asyncio.fixture
@@ -65,7 +88,6 @@ async def db(database_url: str) -> AsyncIterator[TortoiseContext]:
             await truncate_all_models()
         else:
             await ctx.init(config=config)
-            await _migrate(ctx, config)
         yield ctx
 
 
