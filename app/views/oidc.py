@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
+import httpx
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.starlette_client import OAuth
+from authlib.jose.errors import JoseError
+
+with warnings.catch_warnings():
+    # Authlib 1.9 warns that its httpx integration is moving to httpx2; we use it as is.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.starlette_client import OAuth
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -38,8 +45,23 @@ async def start(request: Request) -> Response:
     oauth: OAuth | None = getattr(request.app.state, "oauth", None)
     if oauth is None:
         return _refuse(request, "Single sign-on isn't set up here. Sign in with your password.")
-    redirect_uri = str(request.url_for("oidc:callback"))
-    return await oauth.oidc.authorize_redirect(request, redirect_uri)
+    try:
+        return await oauth.oidc.authorize_redirect(request, _callback_url(request))
+    except httpx.HTTPError as exc:
+        log.warning("SSO provider unreachable: %s", exc)
+        return _refuse(
+            request,
+            "The single sign-on provider can't be reached right now. "
+            "Try again shortly, or sign in with your password.",
+        )
+
+
+def _callback_url(request: Request) -> str:
+    """The configured public address when there is one (behind a proxy the request's own
+    host may be an internal name), else the address this request came to."""
+    base = request.app.state.settings.base_url.rstrip("/")
+    path = request.app.url_path_for("oidc:callback")
+    return f"{base}{path}" if base else str(request.url_for("oidc:callback"))
 
 
 async def callback(request: Request) -> Response:
@@ -48,8 +70,8 @@ async def callback(request: Request) -> Response:
         return _refuse(request, "Single sign-on isn't set up here. Sign in with your password.")
     try:
         token = await oauth.oidc.authorize_access_token(request)
-    except OAuthError as exc:
-        log.info("SSO refused: %s", exc.error)
+    except (OAuthError, JoseError, httpx.HTTPError) as exc:
+        log.info("SSO refused: %r", exc)
         return _refuse(
             request,
             "Single sign-on didn't complete (the request was out of date "

@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_list, form_of, me, query_int, redirect, render
+from app.views.sharing import share_item
+from app.web import form_of, me, query_int, redirect, render
 from coaching import reflections, sessions
 from coaching.errors import Invalid
 from coaching.pairings import list_active_coaches
-from coaching.sharing import parse_ids
 
 
 async def _page(request: Request, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
@@ -50,8 +50,6 @@ async def index(request: Request) -> Response:
 
 
 async def share(request: Request) -> Response:
-    coach_ids = parse_ids(await form_list(request, "coach_ids"))
-    chosen = await reflections.share_reflection(me(request), request.path_params["id"], coach_ids)
-    names = ", ".join(c.name for c in chosen)
-    message = f"Shared with {names}." if chosen else "This reflection is private again."
-    return redirect(request, "reflections:index", message)
+    return await share_item(
+        request, reflections.share_reflection, "reflections:index", "reflection"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -10,6 +11,7 @@ from starlette.responses import Response
 from app.web import form_of, me, redirect, render
 from coaching import pairings, sessions
 from coaching.errors import Invalid
+from coaching.models import User
 from coaching.people import now
 from coaching.timezones import to_local
 
@@ -63,14 +65,26 @@ async def detail(request: Request) -> Response:
     return await _detail(request, request.path_params["id"])
 
 
-async def add_agenda(request: Request) -> Response:
+SessionWrite = Callable[[User, int, str], Awaitable[object]]
+
+
+async def _write_then_return(
+    request: Request, write: SessionWrite, field: str, done_message: str
+) -> Response:
+    """Save one field of the session page; on bad input show the page again with it kept."""
     session_id = request.path_params["id"]
     form = await form_of(request)
     try:
-        await sessions.add_agenda_item(me(request), session_id, form.get("text", ""))
+        await write(me(request), session_id, form.get(field, ""))
     except Invalid as exc:
         return await _detail(request, session_id, 400, errors=exc.errors, form=form)
-    return redirect(request, "sessions:detail", "Added to the agenda.", id=session_id)
+    return redirect(request, "sessions:detail", done_message, id=session_id)
+
+
+async def add_agenda(request: Request) -> Response:
+    return await _write_then_return(
+        request, sessions.add_agenda_item, "text", "Added to the agenda."
+    )
 
 
 async def toggle_agenda(request: Request) -> Response:
@@ -85,22 +99,15 @@ async def delete_agenda(request: Request) -> Response:
 
 
 async def shared_notes(request: Request) -> Response:
-    session_id = request.path_params["id"]
-    form = await form_of(request)
-    try:
-        await sessions.save_shared_notes(me(request), session_id, form.get("shared_notes", ""))
-    except Invalid as exc:
-        return await _detail(request, session_id, 400, errors=exc.errors, form=form)
-    return redirect(request, "sessions:detail", "Shared notes saved.", id=session_id)
+    return await _write_then_return(
+        request, sessions.save_shared_notes, "shared_notes", "Shared notes saved."
+    )
 
 
 async def private_note(request: Request) -> Response:
-    session_id = request.path_params["id"]
-    form = await form_of(request)
-    try:
-        await sessions.save_private_note(me(request), session_id, form.get("private_note", ""))
-    except Invalid as exc:
-        return await _detail(request, session_id, 400, errors=exc.errors, form=form)
-    return redirect(
-        request, "sessions:detail", "Private note saved. Only you can read it.", id=session_id
+    return await _write_then_return(
+        request,
+        sessions.save_private_note,
+        "private_note",
+        "Private note saved. Only you can read it.",
     )
