@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from coaching import privacy
+from coaching import access, privacy
 from coaching.errors import Invalid, NotFound
 from coaching.models import Goal, GoalStatus, User
 from coaching.privacy import Action
@@ -42,15 +42,22 @@ async def add_goal(actor: User, form: dict[str, str]) -> Goal:
     return await Goal.create(owner=actor, title=title, detail=detail, target_date=target)
 
 
-async def get_goal(actor: User, goal_id: int) -> Goal:
+async def _readable_goal(actor: User, goal_id: int) -> Goal:
     goal = await Goal.get_or_none(id=goal_id)
     if goal is None or not await privacy.may(actor, Action.READ, goal):
         raise NotFound("No such goal.")
     return goal
 
 
+async def get_goal(actor: User, goal_id: int) -> Goal:
+    """The goal, for its owner or a coach it is shared with; a coach's read is logged."""
+    goal = await _readable_goal(actor, goal_id)
+    await access.record_read(actor, goal.owner_id, "goal", goal.id)  # type: ignore[attr-defined]
+    return goal
+
+
 async def set_goal_status(actor: User, goal_id: int, done: bool) -> Goal:
-    goal = await get_goal(actor, goal_id)
+    goal = await _readable_goal(actor, goal_id)
     await privacy.require(actor, Action.WRITE, goal)
     goal.status = GoalStatus.DONE if done else GoalStatus.OPEN
     await goal.save(update_fields=["status"])
@@ -58,7 +65,7 @@ async def set_goal_status(actor: User, goal_id: int, done: bool) -> Goal:
 
 
 async def share_goal(actor: User, goal_id: int, coach_ids: list[int]) -> list[User]:
-    return await set_shared_with(actor, await get_goal(actor, goal_id), coach_ids)
+    return await set_shared_with(actor, await _readable_goal(actor, goal_id), coach_ids)
 
 
 async def list_my_goals(actor: User, *, open_only: bool = False) -> list[Goal]:

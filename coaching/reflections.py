@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coaching import privacy
+from coaching import access, privacy
 from coaching.errors import Invalid, NotFound
 from coaching.models import Reflection, User
 from coaching.privacy import Action
@@ -27,15 +27,23 @@ async def write_reflection(actor: User, body: str, session_id: int | None = None
     )
 
 
-async def get_reflection(actor: User, reflection_id: int) -> Reflection:
+async def _readable_reflection(actor: User, reflection_id: int) -> Reflection:
     reflection = await Reflection.get_or_none(id=reflection_id)
     if reflection is None or not await privacy.may(actor, Action.READ, reflection):
         raise NotFound("No such reflection.")
     return reflection
 
 
+async def get_reflection(actor: User, reflection_id: int) -> Reflection:
+    """The entry, for its author or a coach it is shared with; a coach's read is logged."""
+    reflection = await _readable_reflection(actor, reflection_id)
+    await access.record_read(actor, reflection.author_id, "reflection", reflection.id)  # type: ignore[attr-defined]
+    return reflection
+
+
 async def share_reflection(actor: User, reflection_id: int, coach_ids: list[int]) -> list[User]:
-    return await set_shared_with(actor, await get_reflection(actor, reflection_id), coach_ids)
+    entry = await _readable_reflection(actor, reflection_id)
+    return await set_shared_with(actor, entry, coach_ids)
 
 
 async def list_my_reflections(actor: User, page: int = 1) -> tuple[list[Reflection], bool]:

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from coaching import people
-from coaching.models import CoachingSession, Pairing, PairingKind, PairingStatus, User, WebSession
+from coaching.models import (
+    CoachingSession,
+    Goal,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    PipelineSnapshot,
+    Reflection,
+    User,
+    WebSession,
+)
+from coaching.snapshots import DealRow, create_snapshot
+from coaching.text import render_markdown
+from playbooks.models import Playbook, PlaybookStatus
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -54,6 +69,51 @@ async def make_session(pairing: Pairing, days_ahead: int = 2) -> CoachingSession
     )
 
 
+async def make_goal(owner: User, title: str = "Run discovery calls without a script") -> Goal:
+    """A goal in the owner's words, private (shared with nobody)."""
+    return await Goal.create(owner=owner, title=title, detail="So the customer talks more.")
+
+
+async def make_reflection(
+    author: User,
+    body: str = "I talked too much in the demo.",
+    session: CoachingSession | None = None,
+) -> Reflection:
+    """A journal entry, private (shared with nobody)."""
+    return await Reflection.create(
+        author=author, body=body, body_html=render_markdown(body), session=session
+    )
+
+
+async def make_snapshot(
+    owner: User, session: CoachingSession | None = None, deal: str = "Northwind renewal"
+) -> PipelineSnapshot:
+    """A one-deal pipeline snapshot, brought to `session` if given (not checked here)."""
+    snapshot = await create_snapshot(
+        owner,
+        people.now() - timedelta(hours=1),
+        [DealRow(deal, "Proposal", 1_250_000, "EUR", date.today() + timedelta(days=30))],
+    )
+    if session is not None:
+        snapshot.session_id = session.id  # type: ignore[attr-defined]
+        await snapshot.save(update_fields=["session_id"])
+    return snapshot
+
+
+async def make_playbook(
+    author: User, title: str = "Asking about a slipped close date", published: bool = False
+) -> Playbook:
+    body = "Ask what changed for the customer before asking what the rep will do."
+    return await Playbook.create(
+        author=author,
+        title=title,
+        body=body,
+        body_html=render_markdown(body),
+        status=PlaybookStatus.PUBLISHED if published else PlaybookStatus.DRAFT,
+        published_at=people.now() if published else None,
+    )
+
+
 class Browser:
     """Wraps an httpx client: signs in through the real form and adds the CSRF token."""
 
@@ -80,6 +140,14 @@ class Browser:
     ) -> httpx.Response:
         form = {"csrf_token": await self.csrf(), **(data or {})}
         return await self.client.post(url, data=form, **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def open_browser(app: Any) -> AsyncIterator[Browser]:
+    """Another browser with its own cookie jar, for tests where two people act in turn."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Browser(client)
 
 
 def text_of(html: str) -> str:

@@ -1,0 +1,87 @@
+"""The import rule of ARCHITECTURE.md, checked on the source with `ast`.
+
+`app` imports `coaching` and `playbooks`; `playbooks` may import `coaching`; `coaching`
+imports neither; neither domain package imports starlette, jinja2 or authlib. The domain
+knows nothing of HTTP or HTML, so privacy rules can't be bypassed by a view reaching
+around them and can be tested without a web server.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB_LIBRARIES = {"starlette", "jinja2", "authlib"}
+FORBIDDEN = {
+    "coaching": {"app", "playbooks"} | WEB_LIBRARIES,
+    "playbooks": {"app"} | WEB_LIBRARIES,
+}
+
+
+def imported_top_level_names(path: Path, package: str) -> set[str]:
+    """Top-level package of every module the file imports (relative imports stay inside)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # `from . import x` / `from ..y import z`: inside the same package
+                names.add(package)
+            elif node.module:
+                names.add(node.module.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (getattr(node.func, "attr", None) or getattr(node.func, "id", None))
+            in {"import_module", "__import__"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.split(".")[0])
+    return names
+
+
+def python_files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_domain_package_imports_nothing_it_must_not(package: str) -> None:
+    files = python_files(package)
+    assert files, f"found no Python files under {package}/"
+    offences = []
+    for path in files:
+        bad = imported_top_level_names(path, package) & FORBIDDEN[package]
+        offences += [f"{path.relative_to(ROOT)} imports {name}" for name in sorted(bad)]
+    assert not offences, "the import rule of ARCHITECTURE.md is broken:\n" + "\n".join(offences)
+
+
+def test_import_checker_sees_imports_of_every_kind(tmp_path: Path) -> None:
+    """The rule above is only as good as the parser: it must see each way to import."""
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "import starlette.requests\n"
+        "from jinja2 import Environment\n"
+        "from . import sibling\n"
+        "def later():\n"
+        "    import authlib\n"
+        "    importlib.import_module('app.web')\n"
+    )
+    assert imported_top_level_names(source, "coaching") == {
+        "starlette",
+        "jinja2",
+        "coaching",
+        "authlib",
+        "app",
+    }
+
+
+def test_web_layer_uses_both_domain_packages() -> None:
+    """A sanity check that the walk reads real files: `app` does import the domain."""
+    seen = set().union(*(imported_top_level_names(p, "app") for p in python_files("app")))
+    assert {"coaching", "playbooks", "starlette"} <= seen
