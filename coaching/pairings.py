@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from coaching import privacy
 from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
-from coaching.models import Pairing, PairingKind, PairingStatus, Role, User
+from coaching.models import Goal, Pairing, PairingKind, PairingStatus, Reflection, Role, User
 from coaching.people import now
 from coaching.privacy import Action
 from coaching.text import clean_line, clean_text
@@ -139,11 +139,23 @@ async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pair
 async def end_pairing(actor: User, pairing_id: int) -> Pairing:
     pairing = await get_pairing(actor, pairing_id)
     await privacy.require(actor, Action.END, pairing)
-    pairing.status = PairingStatus.ENDED
-    pairing.ended_at = now()
-    pairing.ended_by = actor
-    await pairing.save(update_fields=["status", "ended_at", "ended_by_id"])
+    async with in_transaction():
+        pairing.status = PairingStatus.ENDED
+        pairing.ended_at = now()
+        pairing.ended_by = actor
+        await pairing.save(update_fields=["status", "ended_at", "ended_by_id"])
+        await _withdraw_shares(pairing)
     return pairing
+
+
+async def _withdraw_shares(pairing: Pairing) -> None:
+    """Ending a pairing takes back what the rep shared with that coach, so a later pairing
+    between the same two people starts from nothing shared (consent is given afresh)."""
+    coach = pairing.coach
+    for goal in await Goal.filter(owner_id=pairing.rep_id, shared_with=coach.id):  # type: ignore[attr-defined]
+        await goal.shared_with.remove(coach)
+    for entry in await Reflection.filter(author_id=pairing.rep_id, shared_with=coach.id):  # type: ignore[attr-defined]
+        await entry.shared_with.remove(coach)
 
 
 async def list_my_pairings(actor: User) -> list[Pairing]:

@@ -101,3 +101,20 @@ async def test_outsider_cannot_see_or_end_a_pairing(db):
     pairing = await make_pairing(manager, rep)
     with pytest.raises(NotFound):
         await pairings.end_pairing(outsider, pairing.id)
+
+
+async def test_ending_a_pairing_takes_back_what_the_rep_shared_with_that_coach(db):
+    from coaching import goals, reflections
+
+    manager, rep = await make_user("manager"), await make_user()
+    pairing = await make_pairing(manager, rep)
+    goal = await goals.add_goal(rep, {"title": "Shared goal"})
+    entry = await reflections.write_reflection(rep, "Shared entry")
+    await goals.share_goal(rep, goal.id, [manager.id])
+    await reflections.share_reflection(rep, entry.id, [manager.id])
+    await pairings.end_pairing(rep, pairing.id)
+    await make_pairing(manager, rep)  # paired again later: nothing is shared until the rep says so
+    with pytest.raises(NotFound):
+        await goals.get_goal(manager, goal.id)
+    with pytest.raises(NotFound):
+        await reflections.get_reflection(manager, entry.id)
