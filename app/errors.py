@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.security import HEADERS
 from coaching.errors import Invalid, TandemError
 
 log = logging.getLogger("tandem")
@@ -60,11 +61,16 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     try:
-        return error_page(request, 500, "The request could not be completed.")
+        response = error_page(request, 500, "The request could not be completed.")
     except Exception:  # the error page itself failed: fall back to plain text
-        return Response(
+        response = Response(
             "Something went wrong. Try again in a moment.", 500, media_type="text/plain"
         )
+    # Starlette answers unhandled errors from ServerErrorMiddleware, outside every other
+    # middleware, so SecurityHeadersMiddleware never sees this response: add them here.
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 HANDLERS = {TandemError: domain_error, HTTPException: http_error, Exception: server_error}

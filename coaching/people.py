@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from coaching import privacy
 from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
-from coaching.models import Invitation, LoginAttempt, Role, User
+from coaching.models import Invitation, LoginAttempt, Role, User, WebSession
 from coaching.text import clean_line
 
 password_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
@@ -118,21 +118,33 @@ async def authenticate(email: str, password: str, client: str) -> User:
             " or ask an admin to reset your access."
         )
     user = await User.get_or_none(email=email, is_active=True)
-    if user is None or not user.password_hash or not _verify(user, password):
+    if not _verify(user, password) or user is None:
         await LoginAttempt.create(email=email[:254], client=client[:64])
         raise Invalid({"__all__": "That email and password don't match an active account."})
     await LoginAttempt.filter(email=email).delete()
-    if password_hasher.check_needs_rehash(user.password_hash):
+    if password_hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = password_hasher.hash(password)
         await user.save(update_fields=["password_hash"])
     return user
 
 
-def _verify(user: User, password: str) -> bool:
+def _verify(user: User | None, password: str) -> bool:
+    """Check the password; for an unknown account, hash anyway so timing tells nothing."""
+    stored = user.password_hash if user is not None else None
     try:
-        return password_hasher.verify(user.password_hash or "", password)
+        return password_hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    params = str(password_hasher.time_cost) + ":" + str(password_hasher.memory_cost)
+    if params not in _DUMMY:
+        _DUMMY[params] = password_hasher.hash("no account has this password")
+    return _DUMMY[params]
 
 
 async def find_user_by_verified_email(email: str) -> User | None:
@@ -254,6 +266,8 @@ async def set_active(actor: User, user_id: int, active: bool) -> User:
         raise Invalid({"__all__": "You can't deactivate yourself."})
     person.is_active = active
     await person.save(update_fields=["is_active"])
+    if not active:  # signed out everywhere: reactivating must not revive old sessions
+        await WebSession.filter(user_id=person.id).delete()
     return person
 
 

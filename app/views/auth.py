@@ -13,7 +13,14 @@ from coaching.errors import Invalid, NotFound, PermissionDenied
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths: never let ?next= send someone to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        # Browsers drop tabs and newlines from URLs, so "/\t/evil.example" means "//evil.example".
+        and not any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
         return target
     return "/"
 

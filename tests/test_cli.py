@@ -1,0 +1,236 @@
+"""The `tandem` command, run as a real subprocess against a throw-away SQLite file, and the
+start-up configuration rules for the secret key."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.settings import ROOT, ConfigError, load_settings
+
+ENV_PREFIX = "TANDEM_"
+STRONG = "a long enough secret"
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    env.update(
+        TANDEM_DATA_DIR=str(tmp_path),
+        TANDEM_DATABASE_URL=f"sqlite://{tmp_path / 'cli.sqlite3'}",
+        TANDEM_ENV="development",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+def tandem(
+    tmp_path: Path, *args: str, stdin: str = "", **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=cli_env(tmp_path, **extra_env),
+        timeout=60,
+    )
+
+
+def query(tmp_path: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_users_add_creates_a_person_with_both_roles_and_an_argon2id_password(tmp_path):
+    result = tandem(
+        tmp_path,
+        *("users", "add", "Maya@Example.com", "--name", "Maya Okafor"),
+        *("--role", "manager", "--role", "trainer", "--password-stdin"),
+        stdin=STRONG + "\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Added Maya Okafor <maya@example.com> as manager, trainer." in result.stdout
+    [(name, roles, password_hash, active)] = query(
+        tmp_path,
+        "SELECT name, roles_csv, password_hash, is_active FROM users WHERE email = ?",
+        "maya@example.com",
+    )
+    assert name == "Maya Okafor"
+    assert set(roles.split(",")) == {"manager", "trainer"}
+    assert password_hash.startswith("$argon2id$")
+    assert STRONG not in password_hash
+    assert active
+
+
+def test_users_add_with_a_duplicate_email_fails_with_a_clear_message_and_exit_code_2(tmp_path):
+    first = tandem(
+        tmp_path,
+        "users",
+        "add",
+        "sam@example.com",
+        "--name",
+        "Sam",
+        "--role",
+        "rep",
+        "--password-stdin",
+        stdin=STRONG + "\n",
+    )
+    assert first.returncode == 0, first.stderr
+
+    again = tandem(
+        tmp_path,
+        "users",
+        "add",
+        "SAM@example.com",
+        "--name",
+        "Other Sam",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=STRONG + "\n",
+    )
+
+    assert again.returncode == 2
+    assert "tandem: Someone with the email sam@example.com already has an account." in (
+        again.stderr
+    )
+    assert "Traceback" not in again.stderr
+    assert query(tmp_path, "SELECT name, roles_csv FROM users") == [("Sam", "rep")]
+
+
+def test_users_add_with_a_short_password_fails_with_a_clear_message(tmp_path):
+    result = tandem(
+        tmp_path,
+        "users",
+        "add",
+        "kim@example.com",
+        "--name",
+        "Kim",
+        "--role",
+        "rep",
+        "--password-stdin",
+        stdin="short\n",
+    )
+    assert result.returncode == 2
+    assert "tandem: Use at least 10 characters." in result.stderr
+    assert query(tmp_path, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_createadmin_creates_an_admin(tmp_path):
+    result = tandem(
+        tmp_path,
+        *("createadmin", "--email", "ada@example.com", "--name", "Ada Lindqvist"),
+        "--password-stdin",
+        stdin=STRONG + "\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Added Ada Lindqvist <ada@example.com> as admin." in result.stdout
+    [(roles, password_hash)] = query(
+        tmp_path, "SELECT roles_csv, password_hash FROM users WHERE email = 'ada@example.com'"
+    )
+    assert roles == "admin"
+    assert password_hash.startswith("$argon2id$")
+
+
+def test_migrate_is_idempotent_and_keeps_data(tmp_path):
+    first = tandem(tmp_path, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "Database is up to date." in first.stdout
+    tables = query(tmp_path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    assert ("users",) in tables and ("web_sessions",) in tables
+    added = tandem(
+        tmp_path,
+        "users",
+        "add",
+        "lee@example.com",
+        "--name",
+        "Lee",
+        "--role",
+        "rep",
+        "--password-stdin",
+        stdin=STRONG + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+
+    second = tandem(tmp_path, "migrate")
+
+    assert second.returncode == 0, second.stderr
+    assert "Database is up to date." in second.stdout
+    assert (
+        query(tmp_path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        == tables
+    )
+    assert query(tmp_path, "SELECT email FROM users") == [("lee@example.com",)]
+
+
+def test_demo_creates_the_demo_organisation_once(tmp_path):
+    first = tandem(tmp_path, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "Demo organisation created." in first.stdout
+    assert "admin@example.com" in first.stdout  # it tells you how to sign in
+    people_after_first = query(tmp_path, "SELECT email FROM users ORDER BY email")
+    assert ("admin@example.com",) in people_after_first
+    assert query(tmp_path, "SELECT count(*) FROM pairings")[0][0] > 0
+
+    second = tandem(tmp_path, "demo")
+
+    assert second.returncode == 0, second.stderr
+    assert "Demo organisation already there." in second.stdout
+    assert "created" not in second.stdout
+    assert query(tmp_path, "SELECT email FROM users ORDER BY email") == people_after_first
+
+
+def test_production_without_secret_key_refuses_to_start_with_a_clear_message(tmp_path):
+    result = tandem(tmp_path, "serve", "--port", "0", TANDEM_ENV="production", TANDEM_SECRET_KEY="")
+
+    assert result.returncode == 2
+    assert "tandem: TANDEM_SECRET_KEY must be set when TANDEM_ENV=production." in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "running at" not in result.stdout
+    assert not (tmp_path / "secret_key").exists()  # no key was quietly invented
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(tmp_path))
+    return monkeypatch
+
+
+def test_production_settings_without_secret_key_raise_config_error(clean_env):
+    clean_env.setenv("TANDEM_ENV", "production")
+    with pytest.raises(ConfigError, match="TANDEM_SECRET_KEY must be set"):
+        load_settings()
+
+
+def test_production_settings_use_the_given_secret_key(clean_env):
+    clean_env.setenv("TANDEM_ENV", "production")
+    clean_env.setenv("TANDEM_SECRET_KEY", "from-the-environment")
+    settings = load_settings()
+    assert settings.secret_key == "from-the-environment"
+    assert settings.production and settings.secure_cookies
+
+
+def test_development_secret_key_is_generated_once_under_the_data_dir_and_reused(
+    clean_env, tmp_path
+):
+    first = load_settings()
+    key_file = tmp_path / "secret_key"
+
+    assert key_file.read_text().strip() == first.secret_key
+    assert len(first.secret_key) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600  # readable by the owner only
+    assert load_settings().secret_key == first.secret_key
+    assert key_file.read_text().strip() == first.secret_key
