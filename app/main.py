@@ -38,7 +38,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
             Middleware(
-                ServerSessionMiddleware, days=settings.session_days, secure=settings.secure_cookies
+                ServerSessionMiddleware,
+                secret_key=settings.secret_key,
+                days=settings.session_days,
+                secure=settings.secure_cookies,
             ),
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from itsdangerous import BadSignature, Signer
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,8 +76,13 @@ def sign_out(request: Request) -> None:
 
 
 class ServerSessionMiddleware:
-    def __init__(self, app: ASGIApp, *, days: int = 14, secure: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, *, secret_key: str, days: int = 14, secure: bool = False
+    ) -> None:
         self.app = app
+        # The cookie (a random key) is signed with the secret key, so forged or mangled
+        # cookies are refused without a database lookup; the row stores only its hash.
+        self.signer = Signer(secret_key, salt="tandem.session")
         self.lifetime = timedelta(days=days)
         self.secure = secure
 
@@ -99,11 +105,11 @@ class ServerSessionMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
-    async def _load(self, key: str | None) -> SessionState:
+    async def _load(self, cookie: str | None) -> SessionState:
         row = None
-        if key:
+        if cookie and self._signed_by_us(cookie):
             row = await WebSession.get_or_none(
-                key_hash=hash_token(key), expires_at__gt=now()
+                key_hash=hash_token(cookie), expires_at__gt=now()
             ).select_related("user")
         return SessionState(row, SessionData(row.data if row is not None else {}))
 
@@ -123,16 +129,23 @@ class ServerSessionMiddleware:
             state.row.data = dict(state.data)
             await state.row.save(update_fields=["data"])
             return None
-        key = secrets.token_urlsafe(32)
+        cookie = self.signer.sign(secrets.token_urlsafe(32)).decode()
         data = dict(state.data)
         data.setdefault("csrf", secrets.token_urlsafe(32))
         await WebSession.create(
-            key_hash=hash_token(key),
+            key_hash=hash_token(cookie),
             user=state.login_as,
             data=data,
             expires_at=now() + self.lifetime,
         )
-        return self._cookie(key, max_age=int(self.lifetime.total_seconds()))
+        return self._cookie(cookie, max_age=int(self.lifetime.total_seconds()))
+
+    def _signed_by_us(self, cookie: str) -> bool:
+        try:
+            self.signer.unsign(cookie)
+        except BadSignature:
+            return False
+        return True
 
     def _cookie(self, value: str, *, max_age: int) -> str:
         parts = [f"{COOKIE}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]

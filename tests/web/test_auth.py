@@ -329,3 +329,30 @@ async def test_password_is_stored_as_argon2id(browser):
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
     assert (await browser.login(rep)).status_code == 303  # and that hash verifies at login
+
+
+async def test_session_cookie_with_a_forged_signature_is_treated_as_signed_out(browser, app):
+    user = await make_user("rep")
+    await browser.login(user)
+    cookie = browser.client.cookies[COOKIE]
+    key, signature = cookie.rsplit(".", 1)
+    forged = f"{key}.{'A' * len(signature)}"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        other.cookies.set(COOKIE, forged)
+        response = await other.get("/")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert (await browser.get("/")).status_code == 200  # the genuine cookie still works
+
+
+async def test_session_cookie_signed_with_another_secret_key_is_refused(browser, db, settings):
+    user = await make_user("rep")
+    await browser.login(user)
+    cookie = browser.client.cookies[COOKIE]
+    rekeyed = create_app(Settings(database_url=settings.database_url, secret_key="another-key"),
+                         manage_db=False)  # fmt: skip
+    transport = httpx.ASGITransport(app=rekeyed)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        other.cookies.set(COOKIE, cookie)
+        response = await other.get("/")
+    assert response.status_code == 303

@@ -1,0 +1,169 @@
+"""Browser-test fixtures: the real app served by `tandem serve`, and headless Chromium.
+
+The server is a separate process (`python -m app.cli demo`, then `... serve`) on 127.0.0.1 and
+a free port, backed by a fresh SQLite file holding the demo organisation. It goes through the
+production start-up path and shares nothing with the test process: Tortoise keeps per-process
+state (one global context; query builders bound to the first dialect used), so an in-process
+server on SQLite would leave the PostgreSQL tests that follow speaking the wrong SQL.
+
+Even when TANDEM_TEST_DATABASE_URL is set (the PostgreSQL run), the browser tests keep their own
+SQLite file: they check pages and behaviour in the browser, which the database engine does not
+change, and the PostgreSQL paths are covered by the HTTP tests.
+
+Chromium is shared by the tests of this package and closed after its last test (package scope):
+Playwright's sync API marks its event loop as the running one in the main thread for as long
+as it is started, which would break the async tests that run after these.
+Tests that change data (adding agenda items, inviting someone) must not assume they run first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.demo import DEMO_PASSWORD
+from tests.conftest import require_or_skip
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+START_TIMEOUT = 30.0
+ROOT = Path(__file__).resolve().parents[2]
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    env.update(
+        TANDEM_DATA_DIR=str(data_dir),
+        TANDEM_DATABASE_URL=f"sqlite://{data_dir / 'tandem.sqlite3'}",
+        TANDEM_SECRET_KEY="browser-test-secret-key",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tandem serve exited with code {process.returncode}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"tandem serve did not answer within {START_TIMEOUT:.0f} s")
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("browser")
+    env = _server_env(data_dir)
+    cli = [sys.executable, "-m", "app.cli"]
+    subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process)
+        yield LiveServer(url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Browser]:
+    require_or_skip(sync_playwright is not None, "Playwright is not installed")
+    require_or_skip(
+        shutil.which(CHROMIUM) is not None,
+        f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)",
+    )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Browser) -> Iterator[Callable[..., Page]]:
+    """Open pages in fresh browser contexts (own cookies); all are closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(viewport: dict[str, int] | None = None, storage_state: object = None) -> Page:
+        context = chromium.new_context(
+            viewport=viewport or DESKTOP,
+            storage_state=storage_state,  # type: ignore[arg-type]
+            locale="en-GB",
+        )
+        context.set_default_timeout(5000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, server: LiveServer, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real login form and land on the home page."""
+    page.goto(server("/login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server("/"))
+
+
+def artifact(name: str) -> Path:
+    path = ARTIFACTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
