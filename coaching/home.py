@@ -32,6 +32,7 @@ class Home:
     people_count: int = 0
     pending_invitations: int = 0
     open_pairings: int = 0
+    org_proposals: list[Pairing] = field(default_factory=list)
 
 
 async def home_for(actor: User) -> Home:
@@ -61,4 +62,8 @@ async def _admin_counts(home: Home) -> None:
     home.pending_invitations = await Invitation.filter(
         used_at__isnull=True, expires_at__gte=now()
     ).count()
-    home.open_pairings = await Pairing.filter(status=PairingStatus.PROPOSED).count()
+    proposed = Pairing.filter(status=PairingStatus.PROPOSED)
+    home.open_pairings = await proposed.count()
+    home.org_proposals = (
+        await proposed.select_related("coach", "rep").order_by("-created_at").limit(5)
+    )

@@ -106,3 +106,10 @@ async def list_unread(actor: User, limit: int = 5) -> list[Playbook]:
         .select_related("author")
         .limit(limit)
     )
+
+
+async def list_drafts(actor: User, limit: int = 5) -> list[Playbook]:
+    if not privacy.may_author_playbooks(actor):
+        return []
+    drafts = Playbook.filter(status=PlaybookStatus.DRAFT).order_by("-updated_at")
+    return await drafts.limit(limit)

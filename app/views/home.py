@@ -6,11 +6,12 @@ from starlette.responses import Response
 from app.web import me, render
 from coaching.home import home_for
 from coaching.models import Role
-from playbooks.library import list_unread
+from playbooks.library import list_drafts, list_unread
 
 
 async def index(request: Request) -> Response:
     user = me(request)
     home = await home_for(user)
     unread = await list_unread(user) if user.has_role(Role.MANAGER, Role.TRAINER) else []
-    return render(request, "home/index.html", home=home, unread_playbooks=unread)
+    drafts = await list_drafts(user) if user.has_role(Role.TRAINER) else []
+    return render(request, "home/index.html", home=home, unread_playbooks=unread, drafts=drafts)

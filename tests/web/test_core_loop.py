@@ -144,9 +144,17 @@ async def test_each_role_home_page_shows_what_comes_next(browser):
     trainer = await make_user("trainer")
     manager, rep = await make_user("manager"), await make_user("rep", name="Rosa Diaz")
     await make_session(await make_pairing(manager, rep))
+    waiting = await make_user("rep", name="Elif Waiting")
+    await make_pairing(manager, waiting, status=PairingStatus.PROPOSED)
+    await Playbook.create(author=trainer, title="Half-written guide", body="x", body_html="x")
     expectations = {
-        admin: ["Your organisation", "Invite someone"],
-        trainer: ["Playbooks to read", "Write a playbook"],
+        admin: [
+            "Your organisation",
+            "Invite someone",
+            "waiting for the rep's answer",
+            "Elif Waiting",
+        ],
+        trainer: ["Playbooks to read", "Your drafts", "Half-written guide"],
         manager: ["Upcoming sessions", "People you coach", "Rosa Diaz", "Schedule"],
         rep: ["Upcoming sessions", "Open agenda items", "My goals"],
     }
