@@ -75,8 +75,9 @@ async def create_demo() -> dict[str, User]:
     await pair(leo, leo, u["elif"], "manager", accept=False)
     await pair(admin, leo, u["rosa"], "mentor")
 
-    await _sessions(maya, u["rosa"], maya_rosa.id)
+    upcoming_id = await _sessions(maya, u["rosa"], maya_rosa.id)
     await _rep_space(u["rosa"], maya)
+    await sessions.get_session_page(maya, upcoming_id)  # Rosa's access log shows this read
     pb = await library.write_playbook(
         u["trainer"],
         {
@@ -101,7 +102,7 @@ def _form_at(day: date, at: time, title: str, minutes: int = 30) -> sessions.Sch
     return sessions.ScheduleForm(title=title, day=day, at=at, duration_minutes=minutes)
 
 
-async def _sessions(coach: User, rep: User, pairing_id: int) -> None:
+async def _sessions(coach: User, rep: User, pairing_id: int) -> int:
     today = people.now().date()
     upcoming = await sessions.schedule_session(
         coach, pairing_id, _form_at(today + timedelta(days=2), time(10, 0), "Weekly coaching")
@@ -151,6 +152,7 @@ async def _sessions(coach: User, rep: User, pairing_id: int) -> None:
         ],
     )
     await snapshots.bring_to_session(rep, snap.id, upcoming.id)
+    return upcoming.id
 
 
 async def _rep_space(rep: User, coach: User) -> None:

@@ -33,10 +33,10 @@ def nav_for(user: User | None) -> list[tuple[str, str]]:
     return [(label, name) for label, name, needs in NAV if needs is None or user.has_role(needs)]
 
 
-def pop_flashes(request: Request) -> list[tuple[str, str]]:
+def pop_flashes(request: Request) -> list[dict[str, Any]]:
     if "session" not in request.scope:
         return []
-    return [tuple(f) for f in request.session.pop("flash", [])]  # type: ignore[misc]
+    return list(request.session.pop("flash", []))
 
 
 def _context(request: Request) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -9,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.security import CSRF_FIELD
-from coaching.errors import Invalid, NotFound
+from coaching.errors import Invalid
 from coaching.models import User
 
 MAX_FORM_FIELDS = 200
@@ -22,9 +23,18 @@ def me(request: Request) -> User:
     return user
 
 
-def flash(request: Request, message: str, level: str = "success") -> None:
-    request.session.setdefault("flash", [])
-    request.session["flash"] = [*request.session["flash"], [level, message]]
+def flash(request: Request, message: str, level: str = "success", undo: Undo | None = None) -> None:
+    """Show a message on the next page; `undo` adds a button that posts the form back."""
+    entry = {"level": level, "message": message}
+    if undo is not None:
+        entry["undo_action"], entry["undo_fields"] = undo.action, undo.fields  # type: ignore[assignment]
+    request.session["flash"] = [*request.session.get("flash", []), entry]
+
+
+@dataclass(frozen=True)
+class Undo:
+    action: str
+    fields: dict[str, str]
 
 
 async def form_of(request: Request) -> dict[str, str]:
@@ -59,18 +69,16 @@ def render_invalid(
 
 
 def redirect(
-    request: Request, name: str, message: str | None = None, level: str = "success", **params: Any
+    request: Request,
+    name: str,
+    message: str | None = None,
+    level: str = "success",
+    undo: Undo | None = None,
+    **params: Any,
 ) -> RedirectResponse:
     if message:
-        flash(request, message, level)
+        flash(request, message, level, undo)
     return RedirectResponse(request.url_for(name, **params), status_code=303)
-
-
-def path_int(request: Request, name: str) -> int:
-    try:
-        return int(request.path_params[name])
-    except (KeyError, ValueError) as exc:
-        raise NotFound("That address doesn't point at anything.") from exc
 
 
 def query_int(request: Request, name: str, default: int = 1) -> int:

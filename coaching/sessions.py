@@ -220,7 +220,9 @@ async def save_private_note(actor: User, session_id: int, body: str) -> PrivateN
     return note
 
 
-async def list_sessions(actor: User, *, upcoming: bool, limit: int = 20) -> list[CoachingSession]:
+async def list_sessions(
+    actor: User, *, upcoming: bool, limit: int = 20, offset: int = 0
+) -> list[CoachingSession]:
     """The actor's sessions (as rep, or as coach of an active pairing), nearest first."""
     cutoff = now() - timedelta(hours=2)
     found = CoachingSession.filter(privacy.sessions_visible_to(actor))
@@ -228,7 +230,7 @@ async def list_sessions(actor: User, *, upcoming: bool, limit: int = 20) -> list
         found = found.filter(starts_at__gte=cutoff).order_by("starts_at")
     else:
         found = found.filter(starts_at__lt=cutoff).order_by("-starts_at")
-    return await found.select_related("pairing__coach", "pairing__rep").limit(limit)
+    return await found.select_related("pairing__coach", "pairing__rep").offset(offset).limit(limit)
 
 
 async def list_open_agenda(actor: User, sessions: list[CoachingSession]) -> list[AgendaItem]:

@@ -8,19 +8,31 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_of, me, redirect, render
+from app.web import Undo, form_of, me, query_int, redirect, render
 from coaching import pairings, sessions
 from coaching.errors import Invalid
 from coaching.models import User
 from coaching.people import now
 from coaching.timezones import to_local
 
+PAST_PAGE = 20
+
 
 async def index(request: Request) -> Response:
     user = me(request)
-    upcoming = await sessions.list_sessions(user, upcoming=True, limit=50)
-    past = await sessions.list_sessions(user, upcoming=False, limit=20)
-    return render(request, "sessions/index.html", upcoming=upcoming, past=past)
+    page = query_int(request, "page")
+    upcoming = await sessions.list_sessions(user, upcoming=True, limit=50) if page == 1 else []
+    past = await sessions.list_sessions(
+        user, upcoming=False, limit=PAST_PAGE + 1, offset=(page - 1) * PAST_PAGE
+    )
+    return render(
+        request,
+        "sessions/index.html",
+        upcoming=upcoming,
+        past=past[:PAST_PAGE],
+        page=page,
+        has_more=len(past) > PAST_PAGE,
+    )
 
 
 def _default_schedule(tz: str) -> dict[str, str]:
@@ -94,8 +106,10 @@ async def toggle_agenda(request: Request) -> Response:
 
 async def delete_agenda(request: Request) -> Response:
     item = await sessions.delete_agenda_item(me(request), request.path_params["id"])
+    session_id = item.session_id  # type: ignore[attr-defined]
+    undo = Undo(str(request.url_for("sessions:add_agenda", id=session_id)), {"text": item.text})
     message = f"Removed “{item.text}” from the agenda."
-    return redirect(request, "sessions:detail", message, id=item.session_id)  # type: ignore[attr-defined]
+    return redirect(request, "sessions:detail", message, undo=undo, id=session_id)  # type: ignore[attr-defined]
 
 
 async def shared_notes(request: Request) -> Response:

@@ -349,8 +349,9 @@ async def test_session_cookie_signed_with_another_secret_key_is_refused(browser,
     user = await make_user("rep")
     await browser.login(user)
     cookie = browser.client.cookies[COOKIE]
-    rekeyed = create_app(Settings(database_url=settings.database_url, secret_key="another-key"),
-                         manage_db=False)  # fmt: skip
+    rekeyed = create_app(
+        Settings(database_url=settings.database_url, secret_key="another-key"), manage_db=False
+    )
     transport = httpx.ASGITransport(app=rekeyed)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         other.cookies.set(COOKIE, cookie)

@@ -163,3 +163,40 @@ async def test_each_role_home_page_shows_what_comes_next(browser):
         page = text_of((await browser.get("/")).text)
         for phrase in phrases:
             assert phrase in page, f"{phrase!r} missing on {user.roles} home"
+
+
+async def test_removed_agenda_item_can_be_undone_from_the_message(browser):
+    manager, rep = await make_user("manager"), await make_user()
+    session = await make_session(await make_pairing(manager, rep))
+    await as_user(browser, rep)
+    await browser.post(f"/sessions/{session.id}/agenda", {"text": "Northwind renewal"})
+    item = await AgendaItem.get(text="Northwind renewal")
+    await browser.post(f"/agenda/{item.id}/delete")
+    page = await browser.get(f"/sessions/{session.id}")
+    assert "Removed “Northwind renewal” from the agenda." in page.text
+    assert f'action="http://testserver/sessions/{session.id}/agenda"' in page.text
+    assert 'name="text" value="Northwind renewal"' in page.text
+    await browser.post(f"/sessions/{session.id}/agenda", {"text": "Northwind renewal"})
+    assert await AgendaItem.filter(session_id=session.id, text="Northwind renewal").count() == 1
+
+
+async def test_past_sessions_are_paginated(browser):
+    from coaching.models import CoachingSession as CS
+
+    manager, rep = await make_user("manager"), await make_user()
+    pairing = await make_pairing(manager, rep)
+    for days_ago in range(1, 24):
+        await CS.create(
+            pairing=pairing,
+            title=f"Past {days_ago}",
+            duration_minutes=30,
+            starts_at=now() - timedelta(days=days_ago),
+            created_by_id=manager.id,
+        )
+    await as_user(browser, rep)
+    first = text_of((await browser.get("/sessions")).text)
+    assert "Past 1 " in first and "Past 20 " in first and "Past 21 " not in first
+    assert "Earlier →" in first
+    second = text_of((await browser.get("/sessions?page=2")).text)
+    assert "Past 21 " in second and "Past 23 " in second and "Past 20 " not in second
+    assert "Coming up" not in second
