@@ -11,7 +11,7 @@ from coaching.errors import Invalid
 async def profile(request: Request) -> Response:
     user = me(request)
     zones = people.timezone_names()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         form = {"name": user.name, "timezone": user.timezone}
         return render(request, "account/profile.html", form=form, errors={}, zones=zones)
     form = await form_of(request)

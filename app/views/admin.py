@@ -31,7 +31,7 @@ async def people_index(request: Request) -> Response:
 
 async def invite(request: Request) -> Response:
     context = {"roles": ROLE_ORDER, "link": None}
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         return render(request, "admin/invite.html", form={"roles": ["rep"]}, errors={}, **context)
     form: dict = await form_of(request)
     form["roles"] = await form_list(request, "roles")

@@ -32,7 +32,7 @@ def _sso_label(request: Request) -> str | None:
 
 async def login(request: Request) -> Response:
     next_url = safe_next(request.query_params.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         if request.scope.get("user"):
             return RedirectResponse(next_url, status_code=303)
         return render(
@@ -76,7 +76,7 @@ async def accept_invitation(request: Request) -> Response:
     except NotFound as exc:
         return render(request, "auth/invitation_gone.html", status_code=404, message=exc.message)
     context = {"invitation": invitation, "zones": people.timezone_names()}
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         return render(request, "auth/accept.html", form={"timezone": "UTC"}, errors={}, **context)
     form = await form_of(request)
     try:

@@ -27,7 +27,7 @@ async def _page(request: Request, status: int = 200, **extra) -> Response:  # ty
 
 
 async def index(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         return await _page(request)
     form = await form_of(request)
     try:

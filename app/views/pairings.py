@@ -29,7 +29,7 @@ async def new(request: Request) -> Response:
     user = me(request)
     coaches, reps = await pairings.pairing_choices(user)
     context = {"coaches": coaches, "reps": reps, "hints": AGREEMENT_HINTS}
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         form = {
             "kind": "manager" if user.has_role(Role.MANAGER) else "mentor",
             "coach_id": str(user.id),

@@ -26,7 +26,7 @@ async def detail(request: Request) -> Response:
 
 
 async def new(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         return render(request, "playbooks/edit.html", playbook=None, form={}, errors={})
     form = await form_of(request)
     try:
@@ -48,7 +48,7 @@ async def new(request: Request) -> Response:
 async def edit(request: Request) -> Response:
     user = me(request)
     playbook = await library.get_playbook(user, request.path_params["id"])
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         form = {"title": playbook.title, "summary": playbook.summary, "body": playbook.body}
         return render(request, "playbooks/edit.html", playbook=playbook, form=form, errors={})
     form = await form_of(request)

@@ -32,7 +32,7 @@ async def _page(request: Request, status: int = 200, **extra) -> Response:  # ty
 
 
 async def index(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         form = {"session_id": request.query_params.get("session", "")}
         return await _page(request, form=form)
     form = await form_of(request)

@@ -48,7 +48,7 @@ def _default_schedule(tz: str) -> dict[str, str]:
 async def new(request: Request) -> Response:
     user = me(request)
     pairing = await pairings.get_pairing(user, request.path_params["id"])
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD
         form = _default_schedule(user.timezone)
         return render(request, "sessions/new.html", pairing=pairing, form=form, errors={})
     form = await form_of(request)

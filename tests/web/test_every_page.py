@@ -54,3 +54,5 @@ async def test_every_get_page_renders_for_every_demo_role(app, browser):
             response = await browser.get(path)
             assert response.status_code in {200, 403, 404}, (email, path, response.status_code)
             assert "Traceback" not in response.text
+            head = await browser.client.head(path)
+            assert head.status_code == response.status_code, (email, "HEAD", path)
