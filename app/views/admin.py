@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_list, form_of, me, query_int, redirect, render
+from app.web import Undo, form_list, form_of, me, query_int, redirect, render
 from coaching import people
 from coaching.errors import Conflict, Invalid
 from coaching.models import ROLE_ORDER
@@ -60,17 +60,22 @@ async def invite(request: Request) -> Response:
 
 async def set_roles(request: Request) -> Response:
     roles = await form_list(request, "roles")
-    person = await people.set_roles(me(request), request.path_params["id"], roles)
+    try:
+        person = await people.set_roles(me(request), request.path_params["id"], roles)
+    except Invalid as exc:
+        return redirect(request, "admin:people", exc.message, level="error")
     return redirect(request, "admin:people", f"Roles of {person.name} updated.")
 
 
 async def set_active(request: Request) -> Response:
     form = await form_of(request)
     active = form.get("active") == "1"
-    person = await people.set_active(me(request), request.path_params["id"], active)
-    message = (
-        f"{person.name} can sign in again."
-        if active
-        else (f"{person.name} is deactivated and signed out everywhere.")
-    )
-    return redirect(request, "admin:people", message)
+    try:
+        person = await people.set_active(me(request), request.path_params["id"], active)
+    except Invalid as exc:
+        return redirect(request, "admin:people", exc.message, level="error")
+    if active:
+        return redirect(request, "admin:people", f"{person.name} can sign in again.")
+    undo = Undo(str(request.url_for("admin:active", id=person.id)), {"active": "1"})
+    message = f"{person.name} is deactivated and signed out everywhere."
+    return redirect(request, "admin:people", message, undo=undo)

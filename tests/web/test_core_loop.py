@@ -1,5 +1,6 @@
 """The core coaching loop through the web forms, as people would use it."""
 
+import html
 from datetime import timedelta
 
 from coaching.models import AgendaItem, CoachingSession, Goal, Pairing, PairingStatus, Reflection
@@ -200,3 +201,25 @@ async def test_past_sessions_are_paginated(browser):
     second = text_of((await browser.get("/sessions?page=2")).text)
     assert "Past 21 " in second and "Past 23 " in second and "Past 20 " not in second
     assert "Coming up" not in second
+
+
+async def test_admin_removing_own_admin_role_gets_a_message_not_an_error_page(browser):
+    admin = await make_user("admin")
+    await as_user(browser, admin)
+    response = await browser.post(f"/admin/people/{admin.id}/roles", {"roles": "rep"})
+    assert response.status_code == 303
+    page = html.unescape((await browser.get("/admin/people")).text)
+    assert "You can't remove your own admin role" in page
+    assert (await browser.get("/admin/people")).status_code == 200
+
+
+async def test_deactivation_offers_undo_that_reactivates(browser):
+    from coaching.models import User
+
+    admin, rep = await make_user("admin"), await make_user("rep", name="Rosa Diaz")
+    await as_user(browser, admin)
+    await browser.post(f"/admin/people/{rep.id}/active", {"active": "0"})
+    page = (await browser.get("/admin/people")).text
+    assert "Rosa Diaz is deactivated" in page and ">Undo</button>" in page
+    await browser.post(f"/admin/people/{rep.id}/active", {"active": "1"})
+    assert (await User.get(id=rep.id)).is_active
