@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -21,6 +22,17 @@ from coaching.errors import PermissionDenied
 from coaching.models import Role, User
 
 View = Callable[[Request], Awaitable[Response]]
+
+
+class IdConvertor(IntegerConvertor):
+    """`{id:id}` in the URL table: at most 9 digits, so every match fits the 32-bit id
+    columns. A longer number names nothing and is a 404, instead of a database error (500)."""
+
+    regex = "[0-9]{1,9}"
+
+
+# Registered before app/routes.py builds its routes (they compile their pattern when created).
+register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)

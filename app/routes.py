@@ -45,37 +45,37 @@ ROUTES = [
     page("/account", account.profile, name="account:profile", access=SIGNED_IN, methods=GET_POST),
     page("/account/access-log", account.access_log, name="account:access_log", access=SIGNED_IN),
     page("/sessions", sessions.index, name="sessions:index", access=SIGNED_IN),
-    page("/sessions/{id:int}", sessions.detail, name="sessions:detail", access=SIGNED_IN),
+    page("/sessions/{id:id}", sessions.detail, name="sessions:detail", access=SIGNED_IN),
     page(
-        "/sessions/{id:int}/agenda",
+        "/sessions/{id:id}/agenda",
         sessions.add_agenda,
         name="sessions:add_agenda",
         access=SIGNED_IN,
         methods=POST,
     ),
     page(
-        "/sessions/{id:int}/shared-notes",
+        "/sessions/{id:id}/shared-notes",
         sessions.shared_notes,
         name="sessions:shared_notes",
         access=SIGNED_IN,
         methods=POST,
     ),
     page(
-        "/sessions/{id:int}/private-note",
+        "/sessions/{id:id}/private-note",
         sessions.private_note,
         name="sessions:private_note",
         access=SIGNED_IN,
         methods=POST,
     ),
     page(
-        "/agenda/{id:int}/toggle",
+        "/agenda/{id:id}/toggle",
         sessions.toggle_agenda,
         name="sessions:toggle_agenda",
         access=SIGNED_IN,
         methods=POST,
     ),
     page(
-        "/agenda/{id:int}/delete",
+        "/agenda/{id:id}/delete",
         sessions.delete_agenda,
         name="sessions:delete_agenda",
         access=SIGNED_IN,
@@ -83,19 +83,19 @@ ROUTES = [
     ),
     page("/pairings", pairings.index, name="pairings:index", access=SIGNED_IN),
     page("/pairings/new", pairings.new, name="pairings:new", access=COACHES, methods=GET_POST),
-    page("/pairings/{id:int}", pairings.detail, name="pairings:detail", access=SIGNED_IN),
+    page("/pairings/{id:id}", pairings.detail, name="pairings:detail", access=SIGNED_IN),
     page(
-        "/pairings/{id:int}/respond",
+        "/pairings/{id:id}/respond",
         pairings.respond,
         name="pairings:respond",
         access=SIGNED_IN,
         methods=POST,
     ),
     page(
-        "/pairings/{id:int}/end", pairings.end, name="pairings:end", access=SIGNED_IN, methods=POST
+        "/pairings/{id:id}/end", pairings.end, name="pairings:end", access=SIGNED_IN, methods=POST
     ),
     page(
-        "/pairings/{id:int}/sessions/new",
+        "/pairings/{id:id}/sessions/new",
         sessions.new,
         name="sessions:new",
         access=SIGNED_IN,
@@ -103,25 +103,23 @@ ROUTES = [
     ),
     page("/goals", goals.index, name="goals:index", access=SIGNED_IN, methods=GET_POST),
     page(
-        "/goals/{id:int}/status", goals.status, name="goals:status", access=SIGNED_IN, methods=POST
+        "/goals/{id:id}/status", goals.status, name="goals:status", access=SIGNED_IN, methods=POST
     ),
-    page(
-        "/goals/{id:int}/sharing", goals.share, name="goals:share", access=SIGNED_IN, methods=POST
-    ),
+    page("/goals/{id:id}/sharing", goals.share, name="goals:share", access=SIGNED_IN, methods=POST),
     page(
         "/journal", reflections.index, name="reflections:index", access=SIGNED_IN, methods=GET_POST
     ),
     page(
-        "/journal/{id:int}/sharing",
+        "/journal/{id:id}/sharing",
         reflections.share,
         name="reflections:share",
         access=SIGNED_IN,
         methods=POST,
     ),
     page("/snapshots", snapshots.index, name="snapshots:index", access=SIGNED_IN),
-    page("/snapshots/{id:int}", snapshots.detail, name="snapshots:detail", access=SIGNED_IN),
+    page("/snapshots/{id:id}", snapshots.detail, name="snapshots:detail", access=SIGNED_IN),
     page(
-        "/snapshots/{id:int}/session",
+        "/snapshots/{id:id}/session",
         snapshots.bring,
         name="snapshots:bring",
         access=SIGNED_IN,
@@ -129,23 +127,23 @@ ROUTES = [
     ),
     page("/playbooks", playbooks.index, name="playbooks:index", access=SIGNED_IN),
     page("/playbooks/new", playbooks.new, name="playbooks:new", access=TRAINER, methods=GET_POST),
-    page("/playbooks/{id:int}", playbooks.detail, name="playbooks:detail", access=SIGNED_IN),
+    page("/playbooks/{id:id}", playbooks.detail, name="playbooks:detail", access=SIGNED_IN),
     page(
-        "/playbooks/{id:int}/edit",
+        "/playbooks/{id:id}/edit",
         playbooks.edit,
         name="playbooks:edit",
         access=TRAINER,
         methods=GET_POST,
     ),
     page(
-        "/playbooks/{id:int}/publish",
+        "/playbooks/{id:id}/publish",
         playbooks.publish,
         name="playbooks:publish",
         access=TRAINER,
         methods=POST,
     ),
     page(
-        "/playbooks/{id:int}/read",
+        "/playbooks/{id:id}/read",
         playbooks.mark_read,
         name="playbooks:mark_read",
         access=SIGNED_IN,
@@ -154,14 +152,14 @@ ROUTES = [
     page("/admin/people", admin.people_index, name="admin:people", access=ADMIN),
     page("/admin/invite", admin.invite, name="admin:invite", access=ADMIN, methods=GET_POST),
     page(
-        "/admin/people/{id:int}/roles",
+        "/admin/people/{id:id}/roles",
         admin.set_roles,
         name="admin:roles",
         access=ADMIN,
         methods=POST,
     ),
     page(
-        "/admin/people/{id:int}/active",
+        "/admin/people/{id:id}/active",
         admin.set_active,
         name="admin:active",
         access=ADMIN,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from coaching.errors import Invalid
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,6 +26,8 @@ HEADERS = {
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+MAX_FORM_FIELDS = 200
+MAX_FORM_BYTES = 512 * 1024
 
 
 class SecurityHeadersMiddleware:
@@ -64,7 +68,18 @@ async def csrf_ok(request: Request) -> bool:
         return False
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
-        form = await request.form()
+        # Starlette keeps the first parse of the form, so this one must apply the limits.
+        form = await read_form(request)
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    return sent is not None and secrets.compare_digest(sent, expected)
+    # Bytes, because compare_digest refuses str with non-ASCII characters (a TypeError).
+    return sent is not None and secrets.compare_digest(sent.encode(), expected.encode())
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form, refused when too large, with too many fields, or with files."""
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        raise Invalid(
+            {"__all__": f"The form is too large (the limit is {MAX_FORM_BYTES // 1024} KB)."}
+        )
+    return await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.security import CSRF_FIELD
+from app.security import CSRF_FIELD, read_form
 from coaching.errors import Invalid
-from coaching.models import User
+from coaching.models import MAX_ID, User
 
-MAX_FORM_FIELDS = 200
-MAX_FORM_BYTES = 512 * 1024
+MAX_PAGE = 100_000
 
 
 def me(request: Request) -> User:
@@ -39,21 +37,28 @@ class Undo:
 
 async def form_of(request: Request) -> dict[str, str]:
     """The submitted form as plain strings (first value of each field), without the token."""
-    form = await _form(request)
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+    form = await read_form(request)
+    return {k: no_nul(v) for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
 
 
 async def form_list(request: Request, name: str) -> list[str]:
-    form = await _form(request)
-    return [v for v in form.getlist(name) if isinstance(v, str)]
+    form = await read_form(request)
+    return [no_nul(v) for v in form.getlist(name) if isinstance(v, str)]
 
 
-async def _form(request: Request) -> FormData:
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise Invalid(
-            {"__all__": f"The form is too large (the limit is {MAX_FORM_BYTES // 1024} KB)."}
-        )
-    return await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+def no_nul(value: str) -> str:
+    """Drop NUL characters: never meaningful in text, and PostgreSQL refuses them (a 500)."""
+    return value.replace("\x00", "")
+
+
+def form_id(raw: str) -> int | None:
+    """An optional id chosen in a form: None when empty, ValueError when not a possible id."""
+    if not raw:
+        return None
+    value = int(raw)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(f"not an id: {raw!r}")
+    return value
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -82,7 +87,9 @@ def redirect(
 
 
 def query_int(request: Request, name: str, default: int = 1) -> int:
+    """A page number from the query string, between 1 and MAX_PAGE (a larger offset would
+    overflow the database's integer and answer 500)."""
     try:
-        return max(int(request.query_params.get(name, default)), 1)
+        return min(max(int(request.query_params.get(name, default)), 1), MAX_PAGE)
     except ValueError:
         return default

@@ -7,6 +7,10 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+# The largest id an `IntField` primary key can hold (PostgreSQL `integer`). A bigger number
+# in a URL or form names nothing; checked before it reaches the database (which would fail).
+MAX_ID = 2**31 - 1
+
 
 class Role(StrEnum):
     REP = "rep"

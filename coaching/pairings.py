@@ -9,7 +9,16 @@ from tortoise.transactions import in_transaction
 
 from coaching import privacy
 from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
-from coaching.models import Goal, Pairing, PairingKind, PairingStatus, Reflection, Role, User
+from coaching.models import (
+    MAX_ID,
+    Goal,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    Reflection,
+    Role,
+    User,
+)
 from coaching.people import now
 from coaching.privacy import Action
 from coaching.text import clean_line, clean_text
@@ -29,10 +38,13 @@ class PairingProposal:
 
 def _parse_id(raw: object, field: str, label: str, errors: dict[str, str]) -> int | None:
     try:
-        return int(str(raw))
+        value = int(str(raw))
     except ValueError:
+        value = 0
+    if not 0 < value <= MAX_ID:
         errors[field] = f"Choose {label}."
         return None
+    return value
 
 
 def parse_proposal(form: dict[str, str]) -> PairingProposal:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from coaching import privacy
@@ -232,7 +233,7 @@ async def list_people(actor: User, query: str = "", page: int = 1) -> tuple[list
     found = User.all().order_by("name", "id")
     query = query.strip()
     if query:
-        found = found.filter(name__icontains=query) | found.filter(email__icontains=query)  # type: ignore[operator]
+        found = found.filter(Q(name__icontains=query) | Q(email__icontains=query))
     page = max(page, 1)
     rows = await found.offset((page - 1) * PEOPLE_PAGE).limit(PEOPLE_PAGE + 1)
     return rows[:PEOPLE_PAGE], len(rows) > PEOPLE_PAGE

@@ -23,11 +23,12 @@ from coaching.pairings import get_pairing
 from coaching.people import now
 from coaching.privacy import Action
 from coaching.text import clean_line, clean_text
-from coaching.timezones import local_to_utc
+from coaching.timezones import exists_locally, local_to_utc
 
 MIN_DURATION, MAX_DURATION = 10, 240
 MAX_NOTES = 20_000
 MAX_AGENDA_ITEMS = 50
+MAX_AHEAD = timedelta(days=2 * 366)
 
 
 @dataclass
@@ -70,6 +71,20 @@ def _parse(convert, raw, field_name: str, message: str, errors: dict[str, str]):
 async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
     pairing = await get_pairing(actor, pairing_id)
     await privacy.require(actor, Action.SCHEDULE, pairing)
+    # Checked on the calendar date first: a year like 9999 or 0001 can't even be converted
+    # to UTC (OverflowError), and would overflow again when shown in another zone.
+    today = now().date()
+    if form.day > today + MAX_AHEAD:
+        raise Invalid({"date": "Choose a date within the next two years."})
+    if form.day < today - timedelta(days=2):
+        raise Invalid({"date": "That date has passed; choose today or later."})
+    if not exists_locally(form.day, form.at, actor.timezone):
+        raise Invalid(
+            {
+                "time": f"The clocks go forward at that time in {actor.timezone}, so "
+                f"{form.at:%H:%M} doesn't exist that day. Choose another time."
+            }
+        )
     starts_at = local_to_utc(form.day, form.at, actor.timezone)
     if starts_at < now() - timedelta(days=1):
         raise Invalid({"date": "That date has passed; choose today or later."})

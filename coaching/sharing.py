@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tortoise.transactions import in_transaction
+
 from coaching import privacy
 from coaching.errors import Invalid
 from coaching.models import Goal, Reflection, User
@@ -19,10 +21,11 @@ async def set_shared_with(actor: User, item: Goal | Reflection, coach_ids: list[
     unknown = [i for i in coach_ids if i not in coaches]
     if unknown:
         raise Invalid({"coach_ids": "You can share only with a coach you are paired with."})
-    await item.shared_with.clear()
     chosen = [coaches[i] for i in coach_ids]
-    if chosen:
-        await item.shared_with.add(*chosen)
+    async with in_transaction():  # clear and re-add together, never a half-changed sharing
+        await item.shared_with.clear()
+        if chosen:
+            await item.shared_with.add(*chosen)
     return chosen
 
 

@@ -17,6 +17,14 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
     return datetime.combine(day, at, tzinfo=zone(zone_name)).astimezone(UTC)
 
 
+def exists_locally(day: date, at: time, zone_name: str) -> bool:
+    """False for a wall-clock time the clocks skip (02:30 on a spring-forward night), which
+    `local_to_utc` would silently move by the size of the jump."""
+    local = datetime.combine(day, at, tzinfo=zone(zone_name))
+    back = local.astimezone(UTC).astimezone(local.tzinfo)
+    return back.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
 def to_local(moment: datetime, zone_name: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import Undo, form_list, form_of, me, query_int, redirect, render
+from app.web import Undo, form_list, form_of, me, no_nul, query_int, redirect, render
 from coaching import people
 from coaching.errors import Conflict, Invalid
 from coaching.models import ROLE_ORDER
@@ -13,7 +13,7 @@ from coaching.models import ROLE_ORDER
 
 async def people_index(request: Request) -> Response:
     user = me(request)
-    query = request.query_params.get("q", "")[:100]
+    query = no_nul(request.query_params.get("q", ""))[:100]
     page = query_int(request, "page")
     found, has_more = await people.list_people(user, query, page)
     pending = await people.list_pending_invitations(user)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.views.sharing import share_item
-from app.web import form_of, me, query_int, redirect, render
+from app.web import form_id, form_of, me, query_int, redirect, render
 from coaching import reflections, sessions
 from coaching.errors import Invalid
 from coaching.pairings import list_active_coaches
@@ -38,7 +38,7 @@ async def index(request: Request) -> Response:
     form = await form_of(request)
     session_raw = form.get("session_id", "")
     try:
-        session_id = int(session_raw) if session_raw else None
+        session_id = form_id(session_raw)
         await reflections.write_reflection(me(request), form.get("body", ""), session_id)
     except ValueError:
         return await _page(

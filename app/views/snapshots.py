@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_of, me, redirect, render
+from app.web import form_id, form_of, me, redirect, render
 from coaching import sessions, snapshots
 from coaching.errors import Invalid
 
@@ -27,7 +27,7 @@ async def bring(request: Request) -> Response:
     form = await form_of(request)
     raw = form.get("session_id", "")
     try:
-        session_id = int(raw) if raw else None
+        session_id = form_id(raw)
     except ValueError as exc:
         raise Invalid({"session_id": "Choose a session from the list."}) from exc
     await snapshots.bring_to_session(me(request), request.path_params["id"], session_id)

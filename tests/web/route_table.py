@@ -31,7 +31,7 @@ def accepts(route: Route, method: str) -> bool:
 
 
 def concrete_path(path: str, ids: Mapping[str, object] | None = None) -> str:
-    """Fill each path parameter, e.g. '/pairings/{id:int}/end' -> '/pairings/7/end'.
+    """Fill each path parameter, e.g. '/pairings/{id:id}/end' -> '/pairings/7/end'.
 
     The value comes from `ids`, keyed by the path segment just before the parameter
     ('pairings' above), so a route gets an object of the kind its URL names. Unknown

@@ -40,7 +40,7 @@ POST_ROUTES = [
 
 def test_post_routes_were_found() -> None:
     assert len(POST_ROUTES) > 10
-    assert ("/sessions/{id:int}/agenda", "sessions:add_agenda") in POST_ROUTES
+    assert ("/sessions/{id:id}/agenda", "sessions:add_agenda") in POST_ROUTES
 
 
 async def database_state() -> dict[str, list[Any]]:

@@ -33,10 +33,10 @@ def concrete_get_paths(app, ids: dict[str, int]) -> list[str]:
         path = route.path
         if "{token}" in path or path.startswith("/login"):
             continue
-        if "{id:int}" in path:
+        if "{id:id}" in path:
             prefix = path.strip("/").split("/")[0]
             prefix = "people" if prefix == "admin" else prefix
-            path = path.replace("{id:int}", str(ids[prefix]))
+            path = path.replace("{id:id}", str(ids[prefix]))
         paths.append(path)
     return paths
 
