@@ -31,13 +31,13 @@ TITLES = {
 }
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": TITLES.get(status, "Error"), "detail": message}, status)
     templates = request.app.state.templates
     context = {
         "status": status,
-        "title": TITLES.get(status, "Error"),
+        "title": title or TITLES.get(status, "Error"),
         "message": message,
         "advice": ADVICE.get(status, ""),
     }
@@ -49,7 +49,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     message = exc.message
     if isinstance(exc, Invalid):
         message = "; ".join(exc.errors.values())
-    return error_page(request, exc.status_code, message)
+    return error_page(request, exc.status_code, message, exc.title)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,7 @@ from coaching.people import hash_token, now
 
 COOKIE = "tandem_session"
 SKIP_PREFIXES = ("/static/", "/healthz")
+ANONYMOUS_LIFETIME = timedelta(days=1)  # a visitor's CSRF token and messages, before sign-in
 
 
 class SessionData(dict):
@@ -129,6 +130,9 @@ class ServerSessionMiddleware:
             state.row.data = dict(state.data)
             await state.row.save(update_fields=["data"])
             return None
+        if state.login_as is not None:  # a cheap moment to forget expired sessions
+            await WebSession.filter(expires_at__lt=now()).delete()
+        lifetime = self.lifetime if state.login_as is not None else ANONYMOUS_LIFETIME
         cookie = self.signer.sign(secrets.token_urlsafe(32)).decode()
         data = dict(state.data)
         data.setdefault("csrf", secrets.token_urlsafe(32))
@@ -136,9 +140,9 @@ class ServerSessionMiddleware:
             key_hash=hash_token(cookie),
             user=state.login_as,
             data=data,
-            expires_at=now() + self.lifetime,
+            expires_at=now() + lifetime,
         )
-        return self._cookie(cookie, max_age=int(self.lifetime.total_seconds()))
+        return self._cookie(cookie, max_age=int(lifetime.total_seconds()))
 
     def _signed_by_us(self, cookie: str) -> bool:
         try:

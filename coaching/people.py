@@ -102,11 +102,17 @@ async def create_user(
 
 
 async def too_many_failures(email: str, client: str) -> bool:
+    """Slow guessing down: 5 failures for one account from one address, 20 from one address,
+    or 50 for one account from anywhere (so someone else can't lock you out with 5 tries)."""
     since = now() - LOGIN_WINDOW
-    recent = LoginAttempt.filter(at__gte=since)
-    by_email = await recent.filter(email=email).count()
+    by_pair = await LoginAttempt.filter(at__gte=since, email=email, client=client).count()
     by_client = await LoginAttempt.filter(at__gte=since, client=client).count()
-    return by_email >= MAX_FAILED_LOGINS or by_client >= MAX_FAILED_LOGINS * 4
+    by_email = await LoginAttempt.filter(at__gte=since, email=email).count()
+    return (
+        by_pair >= MAX_FAILED_LOGINS
+        or by_client >= MAX_FAILED_LOGINS * 4
+        or by_email >= MAX_FAILED_LOGINS * 10
+    )
 
 
 async def authenticate(email: str, password: str, client: str) -> User:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from coaching import access, privacy
@@ -68,9 +70,14 @@ def _parse(convert, raw, field_name: str, message: str, errors: dict[str, str]):
         return None
 
 
-async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
+async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
     pairing = await get_pairing(actor, pairing_id)
     await privacy.require(actor, Action.SCHEDULE, pairing)
+    return pairing
+
+
+async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
+    pairing = await get_pairing_to_schedule(actor, pairing_id)
     # Checked on the calendar date first: a year like 9999 or 0001 can't even be converted
     # to UTC (OverflowError), and would overflow again when shown in another zone.
     today = now().date()
@@ -228,11 +235,23 @@ async def save_private_note(actor: User, session_id: int, body: str) -> PrivateN
     if errors:
         raise Invalid(errors)
     session = await load_session(actor, session_id)
-    note, _ = await PrivateNote.get_or_create(session=session, author=actor)
+    note = await _private_note_of(actor, session)
     await privacy.require(actor, Action.WRITE, note)
     note.body = body
     await note.save()
     return note
+
+
+async def _private_note_of(actor: User, session: CoachingSession) -> PrivateNote:
+    """The actor's note on the session, created on first save (a double submit may race)."""
+    note = await PrivateNote.get_or_none(session_id=session.id, author_id=actor.id)
+    if note is not None:
+        return note
+    try:
+        async with in_transaction():
+            return await PrivateNote.create(session=session, author=actor)
+    except IntegrityError:
+        return await PrivateNote.get(session_id=session.id, author_id=actor.id)
 
 
 async def list_sessions(
@@ -249,10 +268,14 @@ async def list_sessions(
 
 
 async def list_open_agenda(actor: User, sessions: list[CoachingSession]) -> list[AgendaItem]:
+    """Open items for the home page: all items of the actor's own sessions as rep, and the
+    items the actor wrote. A coach reads what the rep wrote on the session page, where the
+    read is logged for the rep to see."""
     ids = [s.id for s in sessions]
     if not ids:
         return []
-    return await AgendaItem.filter(session_id__in=ids, done=False).select_related(
+    mine = Q(session__pairing__rep_id=actor.id) | Q(author_id=actor.id)
+    return await AgendaItem.filter(mine, session_id__in=ids, done=False).select_related(
         "author", "session"
     )
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from coaching import privacy
 from coaching.errors import Invalid, NotFound, PermissionDenied
 from coaching.models import User
@@ -94,7 +97,11 @@ async def read_ids(actor: User) -> set[int]:
 
 async def mark_read(actor: User, playbook_id: int) -> Playbook:
     playbook = await get_playbook(actor, playbook_id)
-    await PlaybookRead.get_or_create(playbook=playbook, reader=actor)
+    try:
+        async with in_transaction():
+            await PlaybookRead.get_or_create(playbook=playbook, reader=actor)
+    except IntegrityError:
+        pass  # a double submit already recorded it
     return playbook
 
 

@@ -8,7 +8,8 @@ from starlette.responses import Response
 from app.views.sharing import share_item
 from app.web import form_id, form_of, me, query_int, redirect, render
 from coaching import reflections, sessions
-from coaching.errors import Invalid
+from coaching.errors import Invalid, NotFound
+from coaching.models import CoachingSession, User
 from coaching.pairings import list_active_coaches
 
 
@@ -26,9 +27,24 @@ async def _page(request: Request, status: int = 200, **extra) -> Response:  # ty
         page=page,
         has_more=has_more,
         coaches=await list_active_coaches(user),
-        recent_sessions=await sessions.list_sessions(user, upcoming=False, limit=10),
+        recent_sessions=await _session_choices(user, extra.get("form", {}).get("session_id", "")),
         **extra,
     )
+
+
+async def _session_choices(user: User, wanted: str) -> list[CoachingSession]:
+    """Recent sessions, plus the one the person came from (it may have only just started)."""
+    recent = await sessions.list_sessions(user, upcoming=False, limit=10)
+    try:
+        wanted_id = form_id(wanted)
+    except ValueError:
+        return recent
+    if wanted_id is None or any(s.id == wanted_id for s in recent):
+        return recent
+    try:
+        return [await sessions.load_session(user, wanted_id), *recent]
+    except NotFound:
+        return recent
 
 
 async def index(request: Request) -> Response:

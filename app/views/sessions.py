@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.web import Undo, form_of, me, query_int, redirect, render
-from coaching import pairings, sessions
+from coaching import sessions
 from coaching.errors import Invalid
 from coaching.models import User
 from coaching.people import now
@@ -47,7 +47,7 @@ def _default_schedule(tz: str) -> dict[str, str]:
 
 async def new(request: Request) -> Response:
     user = me(request)
-    pairing = await pairings.get_pairing(user, request.path_params["id"])
+    pairing = await sessions.get_pairing_to_schedule(user, request.path_params["id"])
     if request.method != "POST":  # GET, or HEAD
         form = _default_schedule(user.timezone)
         return render(request, "sessions/new.html", pairing=pairing, form=form, errors={})
