@@ -100,6 +100,7 @@ async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
     if not privacy.may_propose_pairing(actor, coach, kind):
         raise PermissionDenied("Managers propose pairings in which they are the coach.")
     async with in_transaction():
+        await _lock_rep(rep.id)
         await _refuse_overlap(coach, rep, kind)
         return await Pairing.create(
             coach=coach,
@@ -110,6 +111,12 @@ async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
             agreement_cadence=proposal.cadence,
             proposed_by=actor,
         )
+
+
+async def _lock_rep(rep_id: int) -> None:
+    """Serialise pairing changes for one rep (PostgreSQL row lock; SQLite writes are serial
+    already), so two concurrent proposals can't both pass the one-manager check."""
+    await User.select_for_update().filter(id=rep_id).first()
 
 
 async def _refuse_overlap(coach: User, rep: User, kind: PairingKind) -> None:
@@ -134,6 +141,7 @@ async def get_pairing(actor: User, pairing_id: int) -> Pairing:
 
 async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pairing:
     async with in_transaction():
+        await _lock_rep(actor.id)
         pairing = await get_pairing(actor, pairing_id)
         await privacy.require(actor, Action.RESPOND, pairing)
         if accept and pairing.kind == PairingKind.MANAGER:
