@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -278,7 +278,3 @@ async def list_open_agenda(actor: User, sessions: list[CoachingSession]) -> list
     return await AgendaItem.filter(mine, session_id__in=ids, done=False).select_related(
         "author", "session"
     )
-
-
-def ends_at(session: CoachingSession) -> datetime:
-    return session.starts_at + timedelta(minutes=session.duration_minutes)
