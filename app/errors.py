@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.security import HEADERS
-from coaching.errors import Invalid, TandemError
+from coaching.errors import TandemError
 
 log = logging.getLogger("tandem")
 
@@ -46,10 +46,7 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TandemError)
-    message = exc.message
-    if isinstance(exc, Invalid):
-        message = "; ".join(exc.errors.values())
-    return error_page(request, exc.status_code, message, exc.title)
+    return error_page(request, exc.status_code, exc.message, exc.title)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.security import CSRF_FIELD, read_form
-from coaching.errors import Invalid
+from coaching.errors import TandemError
 from coaching.models import MAX_ID, User
 
 MAX_PAGE = 100_000
@@ -67,10 +67,17 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def render_invalid(
-    request: Request, template: str, error: Invalid, form: dict[str, str], **context: Any
+    request: Request,
+    template: str,
+    error: TandemError,
+    form: dict[str, Any],
+    status_code: int = 400,
+    **context: Any,
 ) -> Response:
     """Re-render a form with the person's input kept and each field's message beside it."""
-    return render(request, template, status_code=400, form=form, errors=error.errors, **context)
+    return render(
+        request, template, status_code=status_code, form=form, errors=error.errors, **context
+    )
 
 
 def redirect(

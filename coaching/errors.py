@@ -17,6 +17,8 @@ class TandemError(Exception):
     def __init__(self, message: str = "") -> None:
         super().__init__(message or self.title)
         self.message = message or self.title
+        # Field name -> message, for showing beside a form; "__all__" for the whole form.
+        self.errors: dict[str, str] = {"__all__": self.message}
 
 
 class NotFound(TandemError):
@@ -41,5 +43,5 @@ class Invalid(TandemError):
     def __init__(self, errors: dict[str, str] | str) -> None:
         if isinstance(errors, str):
             errors = {"__all__": errors}
-        self.errors = errors
         super().__init__("; ".join(errors.values()))
+        self.errors = errors

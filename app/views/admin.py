@@ -5,7 +5,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import Undo, form_list, form_of, me, no_nul, query_int, redirect, render
+from app.web import (
+    Undo,
+    form_list,
+    form_of,
+    me,
+    no_nul,
+    query_int,
+    redirect,
+    render,
+    render_invalid,
+)
 from coaching import people
 from coaching.errors import Conflict, Invalid
 from coaching.models import ROLE_ORDER
@@ -41,12 +51,8 @@ async def invite(request: Request) -> Response:
             me(request), form.get("email", ""), form.get("name", ""), form["roles"], days
         )
     except (Invalid, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
-        return render(
-            request, "admin/invite.html", status_code=400, form=form, errors=errors, **context
-        )
-    link = str(request.url_for("auth:accept_invitation", token=token))
-    context["link"] = link
+        return render_invalid(request, "admin/invite.html", exc, form, **context)
+    context["link"] = str(request.url_for("auth:accept_invitation", token=token))
     return render(
         request,
         "admin/invite.html",
@@ -54,7 +60,7 @@ async def invite(request: Request) -> Response:
         errors={},
         invited=form,
         days=days,
-        **{**context, "link": link},
+        **context,
     )
 
 

@@ -47,16 +47,10 @@ async def login(request: Request) -> Response:
     try:
         user = await people.authenticate(form.get("email", ""), form.get("password", ""), client)
     except (Invalid, PermissionDenied) as exc:
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
         status = 429 if isinstance(exc, PermissionDenied) else 400
         kept = {"email": form.get("email", ""), "next": form.get("next", "/")}
-        return render(
-            request,
-            "auth/login.html",
-            status_code=status,
-            form=kept,
-            errors=errors,
-            sso_label=_sso_label(request),
+        return render_invalid(
+            request, "auth/login.html", exc, kept, status, sso_label=_sso_label(request)
         )
     sign_in(request, user)
     flash(request, f"Welcome back, {user.first_name}.")

@@ -38,12 +38,10 @@ async def index(request: Request) -> Response:
 
 
 async def status(request: Request) -> Response:
-    form = await form_of(request)
-    goal = await goals.set_goal_status(
-        me(request), request.path_params["id"], form.get("done") == "1"
-    )
-    message = "Well done — goal marked done." if form.get("done") == "1" else "Goal reopened."
-    return redirect(request, "goals:index", message if goal else None)
+    done = (await form_of(request)).get("done") == "1"
+    await goals.set_goal_status(me(request), request.path_params["id"], done)
+    message = "Well done — goal marked done." if done else "Goal reopened."
+    return redirect(request, "goals:index", message)
 
 
 async def share(request: Request) -> Response:

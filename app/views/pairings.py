@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_of, me, redirect, render
+from app.web import form_of, me, redirect, render, render_invalid
 from coaching import pairings
 from coaching.errors import Conflict, Invalid
 from coaching.models import Role
@@ -40,10 +40,7 @@ async def new(request: Request) -> Response:
     try:
         pairing = await pairings.propose_pairing(user, pairings.parse_proposal(form))
     except (Invalid, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": exc.message}
-        return render(
-            request, "pairings/new.html", status_code=400, form=form, errors=errors, **context
-        )
+        return render_invalid(request, "pairings/new.html", exc, form, **context)
     return redirect(
         request,
         "pairings:detail",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_of, me, redirect, render
+from app.web import form_of, me, redirect, render, render_invalid
 from coaching.errors import Invalid
 from playbooks import library
 
@@ -32,14 +32,7 @@ async def new(request: Request) -> Response:
     try:
         playbook = await library.write_playbook(me(request), form)
     except Invalid as exc:
-        return render(
-            request,
-            "playbooks/edit.html",
-            status_code=400,
-            playbook=None,
-            form=form,
-            errors=exc.errors,
-        )
+        return render_invalid(request, "playbooks/edit.html", exc, form, playbook=None)
     return redirect(
         request, "playbooks:detail", "Draft saved. Publish it when it's ready.", id=playbook.id
     )
@@ -55,14 +48,7 @@ async def edit(request: Request) -> Response:
     try:
         await library.edit_playbook(user, playbook.id, form)
     except Invalid as exc:
-        return render(
-            request,
-            "playbooks/edit.html",
-            status_code=400,
-            playbook=playbook,
-            form=form,
-            errors=exc.errors,
-        )
+        return render_invalid(request, "playbooks/edit.html", exc, form, playbook=playbook)
     return redirect(request, "playbooks:detail", "Playbook saved.", id=playbook.id)
 
 

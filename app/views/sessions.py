@@ -8,7 +8,7 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import Undo, form_of, me, query_int, redirect, render
+from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
 from coaching import sessions
 from coaching.errors import Invalid
 from coaching.models import User
@@ -55,14 +55,7 @@ async def new(request: Request) -> Response:
     try:
         created = await sessions.schedule_session(user, pairing.id, sessions.parse_schedule(form))
     except Invalid as exc:
-        return render(
-            request,
-            "sessions/new.html",
-            status_code=400,
-            pairing=pairing,
-            form=form,
-            errors=exc.errors,
-        )
+        return render_invalid(request, "sessions/new.html", exc, form, pairing=pairing)
     return redirect(request, "sessions:detail", "Session scheduled.", id=created.id)
 
 
