@@ -49,6 +49,9 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    goals_shared_with_me: fields.ManyToManyRelation[Goal]
+    reflections_shared_with_me: fields.ManyToManyRelation[Reflection]
+
     class Meta:
         table = "users"
 

@@ -171,11 +171,13 @@ async def end_pairing(actor: User, pairing_id: int) -> Pairing:
 async def _withdraw_shares(pairing: Pairing) -> None:
     """Ending a pairing takes back what the rep shared with that coach, so a later pairing
     between the same two people starts from nothing shared (consent is given afresh)."""
-    coach = pairing.coach
-    for goal in await Goal.filter(owner_id=pairing.rep_id, shared_with=coach.id):  # type: ignore[attr-defined]
-        await goal.shared_with.remove(coach)
-    for entry in await Reflection.filter(author_id=pairing.rep_id, shared_with=coach.id):  # type: ignore[attr-defined]
-        await entry.shared_with.remove(coach)
+    coach, rep_id = pairing.coach, pairing.rep_id  # type: ignore[attr-defined]
+    goals = await Goal.filter(owner_id=rep_id, shared_with=coach.id)
+    if goals:  # one DELETE on the sharing table for all of them
+        await coach.goals_shared_with_me.remove(*goals)
+    entries = await Reflection.filter(author_id=rep_id, shared_with=coach.id)
+    if entries:
+        await coach.reflections_shared_with_me.remove(*entries)
 
 
 async def list_my_pairings(actor: User) -> list[Pairing]:

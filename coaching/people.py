@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -144,14 +145,9 @@ def _verify(user: User | None, password: str) -> bool:
         return False
 
 
-_DUMMY: dict[str, str] = {}
-
-
+@functools.cache
 def _dummy_hash() -> str:
-    params = str(password_hasher.time_cost) + ":" + str(password_hasher.memory_cost)
-    if params not in _DUMMY:
-        _DUMMY[params] = password_hasher.hash("no account has this password")
-    return _DUMMY[params]
+    return password_hasher.hash("no account has this password")
 
 
 async def find_user_by_verified_email(email: str) -> User | None:
