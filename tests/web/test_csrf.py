@@ -154,50 +154,40 @@ async def test_post_without_csrf_token_is_refused_and_changes_nothing(
     assert (await browser.get("/")).status_code == 200, "the refused request signed me out"
 
 
-async def test_post_with_a_wrong_csrf_token_is_refused(browser: Browser) -> None:
-    coach = await make_user("manager")
-    rep = await make_user("rep")
+async def rep_signed_in_with_a_session(browser: Browser):
+    coach, rep = await make_user("manager"), await make_user("rep")
     session = await make_session(await make_pairing(coach, rep))
     await browser.login(rep)
+    return coach, rep, session
 
-    response = await browser.client.post(
+
+async def post_agenda_item(browser: Browser, session, token: str):
+    return await browser.client.post(
         f"/sessions/{session.id}/agenda",
-        data={"csrf_token": "not-the-token", "text": "Prepare the Northwind call"},
+        data={"csrf_token": token, "text": "Prepare the Northwind call"},
     )
 
+
+async def test_post_with_a_wrong_csrf_token_is_refused(browser: Browser) -> None:
+    _, _, session = await rep_signed_in_with_a_session(browser)
+    response = await post_agenda_item(browser, session, "not-the-token")
     assert response.status_code == 403
     assert not await AgendaItem.filter(session_id=session.id).exists()
 
 
 async def test_post_with_the_csrf_token_of_another_session_is_refused(app, browser) -> None:
-    coach = await make_user("manager")
-    rep = await make_user("rep")
-    session = await make_session(await make_pairing(coach, rep))
-    await browser.login(rep)
+    coach, _, session = await rep_signed_in_with_a_session(browser)
     async with open_browser(app) as other:
         await other.login(coach)
         coach_token = await other.csrf()
-
-    response = await browser.client.post(
-        f"/sessions/{session.id}/agenda",
-        data={"csrf_token": coach_token, "text": "Prepare the Northwind call"},
-    )
-
+    response = await post_agenda_item(browser, session, coach_token)
     assert response.status_code == 403
     assert not await AgendaItem.filter(session_id=session.id).exists()
 
 
 async def test_post_with_the_right_csrf_token_adds_the_agenda_item(browser: Browser) -> None:
-    coach = await make_user("manager")
-    rep = await make_user("rep")
-    session = await make_session(await make_pairing(coach, rep))
-    await browser.login(rep)
-
-    response = await browser.client.post(
-        f"/sessions/{session.id}/agenda",
-        data={"csrf_token": await browser.csrf(), "text": "Prepare the Northwind call"},
-    )
-
+    _, rep, session = await rep_signed_in_with_a_session(browser)
+    response = await post_agenda_item(browser, session, await browser.csrf())
     assert response.status_code == 303
     assert response.headers["location"].endswith(f"/sessions/{session.id}")
     item = await AgendaItem.get(session_id=session.id)
