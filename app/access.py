@@ -78,12 +78,22 @@ def guarded(view: View, access: Access) -> View:
     return endpoint
 
 
+class GuardedRoute(Route):
+    """A route that knows who may reach it (so tests can walk the table)."""
+
+    def __init__(self, path: str, endpoint: View, access: Access, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.access = access
+
+
+class PublicMount(Mount):
+    access = PUBLIC
+
+
 def page(
     path: str, view: View, *, name: str, access: Access, methods: list[str] | None = None
 ) -> Route:
-    route = Route(path, guarded(view, access), name=name, methods=methods or ["GET"])
-    route.access = access  # type: ignore[attr-defined]
-    return route
+    return GuardedRoute(path, guarded(view, access), access, name=name, methods=methods or ["GET"])
 
 
 def declared_access(route: BaseRoute) -> Access | None:
@@ -91,6 +101,4 @@ def declared_access(route: BaseRoute) -> Access | None:
 
 
 def static_mount(path: str, app: Any, name: str) -> Mount:
-    mount = Mount(path, app=app, name=name)
-    mount.access = PUBLIC  # type: ignore[attr-defined]
-    return mount
+    return PublicMount(path, app=app, name=name)

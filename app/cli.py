@@ -53,14 +53,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("Password (10 characters or more): ")
+    first = getpass.getpass("Password (12 characters or more): ")
     if getpass.getpass("Password again: ") != first:
         raise TandemError("The two passwords differ.")
     return first
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from coaching.people import create_user
+    from coaching.identity.accounts import create_user
 
     password = (
         _read_password(args.password_stdin) if args.password_stdin or sys.stdin.isatty() else None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from coaching import goals, pairings, people, reflections, sessions, snapshots
-from coaching.models import User
+from coaching import goals, pairings, reflections, sessions, snapshots
+from coaching.clock import now
+from coaching.identity.accounts import create_user
+from coaching.models import Pairing, User
 from coaching.sharing import set_shared_with
 from playbooks import library
 
@@ -57,11 +59,11 @@ async def demo_exists() -> bool:
 async def create_demo() -> dict[str, User]:
     by_email = {}
     for email, name, roles, tz in DEMO_PEOPLE:
-        by_email[email] = await people.create_user(email, name, roles, DEMO_PASSWORD, tz)
+        by_email[email] = await create_user(email, name, roles, DEMO_PASSWORD, tz)
     u = {e.split("@")[0]: user for e, user in by_email.items()}
     admin, maya, leo = u["admin"], u["maya"], u["leo"]
 
-    async def pair(actor: User, coach: User, rep: User, kind: str, accept: bool = True):  # type: ignore[no-untyped-def]
+    async def pair(actor: User, coach: User, rep: User, kind: str, accept: bool = True) -> Pairing:
         form = {"coach_id": str(coach.id), "rep_id": str(rep.id), "kind": kind, **AGREEMENT}
         p = await pairings.propose_pairing(actor, pairings.parse_proposal(form))
         if accept:
@@ -103,7 +105,7 @@ def _form_at(day: date, at: time, title: str, minutes: int = 30) -> sessions.Sch
 
 
 async def _sessions(coach: User, rep: User, pairing_id: int) -> int:
-    today = people.now().date()
+    today = now().date()
     upcoming = await sessions.schedule_session(
         coach, pairing_id, _form_at(today + timedelta(days=2), time(10, 0), "Weekly coaching")
     )

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 secure=settings.secure_cookies,
             ),
         ],
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -42,6 +42,13 @@ ROUTES = [
     page("/login/sso", oidc.start, name="oidc:start", access=PUBLIC),
     page("/login/sso/callback", oidc.callback, name="oidc:callback", access=PUBLIC),
     page("/", home.index, name="home:index", access=SIGNED_IN),
+    page(
+        "/notices/{id:id}/dismiss",
+        home.dismiss,
+        name="home:dismiss_notice",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
     page("/account", account.profile, name="account:profile", access=SIGNED_IN, methods=GET_POST),
     page("/account/access-log", account.access_log, name="account:access_log", access=SIGNED_IN),
     page("/sessions", sessions.index, name="sessions:index", access=SIGNED_IN),

@@ -118,6 +118,10 @@ def load_settings() -> Settings:
 
 
 MODEL_APPS = {
+    "identity": {
+        "models": ["coaching.identity.models"],
+        "migrations": "coaching.identity.migrations",
+    },
     "coaching": {"models": ["coaching.models"], "migrations": "coaching.migrations"},
     "playbooks": {"models": ["playbooks.models"], "migrations": "playbooks.migrations"},
 }

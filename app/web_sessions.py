@@ -15,8 +15,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coaching.models import User, WebSession
-from coaching.people import hash_token, now
+from coaching.clock import now
+from coaching.identity.accounts import hash_token
+from coaching.identity.models import User, WebSession
+from coaching.identity.web_sessions import purge_expired
 
 COOKIE = "tandem_session"
 SKIP_PREFIXES = ("/static/", "/healthz")
@@ -112,6 +114,8 @@ class ServerSessionMiddleware:
             row = await WebSession.get_or_none(
                 key_hash=hash_token(cookie), expires_at__gt=now()
             ).select_related("user")
+            if row is not None and row.user is not None:
+                await row.user.fetch_related("role_rows")
         return SessionState(row, SessionData(row.data if row is not None else {}))
 
     async def _persist(self, state: SessionState) -> str | None:
@@ -131,7 +135,7 @@ class ServerSessionMiddleware:
             await state.row.save(update_fields=["data"])
             return None
         if state.login_as is not None:  # a cheap moment to forget expired sessions
-            await WebSession.filter(expires_at__lt=now()).delete()
+            await purge_expired()
         lifetime = self.lifetime if state.login_as is not None else ANONYMOUS_LIFETIME
         cookie = self.signer.sign(secrets.token_urlsafe(32)).decode()
         data = dict(state.data)

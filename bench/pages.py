@@ -41,8 +41,8 @@ async def median_ms(client: httpx.AsyncClient, url: str, rounds: int) -> float:
 async def signed_in(app, email: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
     await client.get("/login")
-    from coaching.models import WebSession
-    from coaching.people import hash_token
+    from coaching.identity.accounts import hash_token
+    from coaching.identity.models import WebSession
 
     row = await WebSession.get(key_hash=hash_token(client.cookies["tandem_session"]))
     form = {"email": email, "password": DEMO_PASSWORD, "csrf_token": row.data["csrf"]}

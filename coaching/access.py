@@ -1,40 +1,176 @@
-"""The append-only access log: every read of a rep's data by someone else leaves a line."""
+"""The append-only access log: every read of a rep's things by someone else leaves a line.
+
+Lines are only ever inserted (the database refuses UPDATE and DELETE on the table). The
+reader is copied as they were (name, email) and the item gets a label, so the rep's view
+stays true when the reader renames themselves, their account goes, or the item changes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
+from tortoise.functions import Count, Max, Min
+
+from coaching.clock import now
 from coaching.errors import Invalid
-from coaching.models import AccessEvent, User
+from coaching.models import (
+    AccessEvent,
+    AccessKind,
+    CoachingSession,
+    Goal,
+    ObjectKind,
+    PipelineSnapshot,
+    Reflection,
+    User,
+)
 
 PAGE_SIZE = 50
+LABEL_MAX = 300
+Readable = CoachingSession | Goal | Reflection | PipelineSnapshot
 
 
-async def record_reads(actor: User, subject_id: int, object_type: str, ids: Iterable[int]) -> None:
-    """Write one event per object read, unless the reader is the rep themself."""
+def label_of(kind: ObjectKind, item: Readable) -> str:
+    """What the rep will read to recognise the item: a goal's title, or the moment of a
+    session, a journal entry or a snapshot (ISO, shown in the rep's time zone)."""
+    if isinstance(item, Goal):
+        return item.title[:LABEL_MAX]
+    if isinstance(item, CoachingSession):
+        return item.starts_at.isoformat()
+    if isinstance(item, PipelineSnapshot):
+        return item.taken_at.isoformat()
+    return item.created_at.isoformat()
+
+
+async def record_reads(
+    actor: User, subject_id: int, kind: ObjectKind, items: Iterable[Readable]
+) -> None:
+    """One line per item read, unless the reader is its owner."""
     if actor.id == subject_id:
         return
     events = [
-        AccessEvent(actor_id=actor.id, subject_id=subject_id, object_type=object_type, object_id=i)
-        for i in ids
+        AccessEvent(
+            kind=AccessKind.READ,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            actor_email=actor.email,
+            subject_id=subject_id,
+            object_kind=kind,
+            object_id=item.id,
+            object_label=label_of(kind, item),
+        )
+        for item in items
     ]
     if events:
         await AccessEvent.bulk_create(events)
 
 
-async def record_read(actor: User, subject_id: int, object_type: str, object_id: int) -> None:
-    await record_reads(actor, subject_id, object_type, [object_id])
+@dataclass(frozen=True)
+class ReadGroup:
+    """Repeated reads of one item by one reader, as one line."""
+
+    actor_id: int
+    actor_name: str
+    actor_email: str
+    object_kind: ObjectKind
+    object_id: int
+    object_label: str
+    times: int
+    first_at: datetime
+    last_at: datetime
+
+    @property
+    def label_moment(self) -> datetime | None:
+        if self.object_kind == ObjectKind.GOAL:
+            return None
+        try:
+            return datetime.fromisoformat(self.object_label)
+        except ValueError:
+            return None
 
 
-async def list_reads_of_my_data(me: User, page: int = 1) -> tuple[list[AccessEvent], bool]:
-    """The rep's own view of who looked at their things, newest first; (events, has_more)."""
+@dataclass(frozen=True)
+class Reader:
+    actor_id: int
+    name: str
+    email: str
+
+
+async def list_reads_of_my_data(
+    me: User, page: int = 1, reader_id: int | None = None
+) -> tuple[list[ReadGroup], bool]:
+    """The rep's own view: who opened which of their things, how often and when last,
+    newest first; optionally only one reader's reads. Returns (lines, has_more)."""
     if page < 1:
         raise Invalid({"page": "Page numbers start at 1."})
-    offset = (page - 1) * PAGE_SIZE
+    found = AccessEvent.filter(subject_id=me.id)
+    if reader_id is not None:
+        found = found.filter(actor_id=reader_id)
+    rows = (
+        await found.annotate(
+            times=Count("id"), first_at=Min("at"), last_at=Max("at"), label=Max("object_label")
+        )
+        .group_by("actor_id", "actor_name", "actor_email", "object_kind", "object_id")
+        .order_by("-last_at", "actor_name", "object_id")
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+        .values(
+            "actor_id",
+            "actor_name",
+            "actor_email",
+            "object_kind",
+            "object_id",
+            "times",
+            "first_at",
+            "last_at",
+            "label",
+        )
+    )
+    groups = [_group(row) for row in rows[:PAGE_SIZE]]
+    return groups, len(rows) > PAGE_SIZE
+
+
+def _group(row: dict) -> ReadGroup:
+    return ReadGroup(
+        actor_id=row["actor_id"],
+        actor_name=row["actor_name"],
+        actor_email=row["actor_email"],
+        object_kind=ObjectKind(row["object_kind"]),
+        object_id=row["object_id"],
+        object_label=row["label"],
+        times=row["times"],
+        first_at=_aware(row["first_at"]),
+        last_at=_aware(row["last_at"]),
+    )
+
+
+def _aware(value: datetime | str) -> datetime:
+    """Aggregates come back raw from the driver (SQLite: text); make them aware UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
+
+
+async def list_readers(me: User) -> list[Reader]:
+    """Everyone who has read something of the rep's, as they were named then."""
     rows = (
         await AccessEvent.filter(subject_id=me.id)
-        .select_related("actor")
-        .offset(offset)
-        .limit(PAGE_SIZE + 1)
+        .group_by("actor_id", "actor_name", "actor_email")
+        .order_by("actor_name")
+        .values("actor_id", "actor_name", "actor_email")
     )
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return [Reader(r["actor_id"], r["actor_name"], r["actor_email"]) for r in rows]
+
+
+async def readers_since_last_visit(me: User) -> list[str]:
+    """Names of those who read something of the rep's since the rep last opened the log."""
+    found = AccessEvent.filter(subject_id=me.id)
+    if me.access_log_seen_at is not None:
+        found = found.filter(at__gt=me.access_log_seen_at)
+    rows = await found.distinct().order_by("actor_name").values_list("actor_name", flat=True)
+    return list(dict.fromkeys(str(name) for name in rows))
+
+
+async def mark_log_seen(me: User) -> None:
+    me.access_log_seen_at = now()
+    await me.save(update_fields=["access_log_seen_at"])

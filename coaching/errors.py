@@ -4,7 +4,8 @@ TandemError
 ├── NotFound          the object does not exist, or the actor may not know it exists (404)
 ├── PermissionDenied  the actor is known but may not do this (403)
 ├── Invalid           input is wrong; `errors` maps each field to a message (400)
-└── Conflict          the request clashes with the current state (409)
+├── Conflict          the request clashes with the current state (409)
+└── Throttled         too many attempts just now; retry_after seconds (429)
 """
 
 from __future__ import annotations
@@ -45,3 +46,14 @@ class Invalid(TandemError):
             errors = {"__all__": errors}
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+class Throttled(TandemError):
+    """Too many attempts in a short time; `retry_after` says how many seconds to wait (429)."""
+
+    status_code = 429
+    title = "Too many attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -6,7 +6,7 @@ from datetime import date
 
 from coaching import access, privacy
 from coaching.errors import Invalid, NotFound
-from coaching.models import Goal, GoalStatus, User
+from coaching.models import Goal, GoalStatus, ObjectKind, User
 from coaching.privacy import Action
 from coaching.sharing import set_shared_with
 from coaching.text import clean_line, clean_text
@@ -52,7 +52,7 @@ async def _readable_goal(actor: User, goal_id: int) -> Goal:
 async def get_goal(actor: User, goal_id: int) -> Goal:
     """The goal, for its owner or a coach it is shared with; a coach's read is logged."""
     goal = await _readable_goal(actor, goal_id)
-    await access.record_read(actor, goal.owner_id, "goal", goal.id)  # type: ignore[attr-defined]
+    await access.record_reads(actor, goal.owner_id, ObjectKind.GOAL, [goal])
     return goal
 
 

@@ -6,18 +6,20 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
 
+from coaching.access import readers_since_last_visit
+from coaching.clock import now
 from coaching.goals import list_my_goals
+from coaching.identity.models import Invitation
 from coaching.models import (
     AgendaItem,
     CoachingSession,
     Goal,
-    Invitation,
+    Notice,
     Pairing,
     PairingStatus,
     Role,
     User,
 )
-from coaching.people import now
 from coaching.sessions import list_open_agenda, list_sessions
 
 
@@ -33,6 +35,8 @@ class Home:
     pending_invitations: int = 0
     open_pairings: int = 0
     org_proposals: list[Pairing] = field(default_factory=list)
+    new_readers: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 async def home_for(actor: User) -> Home:
@@ -46,21 +50,28 @@ async def home_for(actor: User) -> Home:
         .select_related("coach", "rep")
     )
     for pairing in pairings:
-        mine_to_answer = pairing.rep_id == actor.id  # type: ignore[attr-defined]
+        mine_to_answer = pairing.rep_id == actor.id
         if pairing.status == PairingStatus.PROPOSED:
             target = home.awaiting_my_answer if mine_to_answer else home.awaiting_their_answer
             target.append(pairing)
-        elif pairing.coach_id == actor.id:  # type: ignore[attr-defined]
+        elif pairing.coach_id == actor.id:
             home.coaching.append(pairing)
     if actor.has_role(Role.ADMIN):
         await _admin_counts(home)
+    home.new_readers = await readers_since_last_visit(actor)
+    home.notices = await Notice.filter(recipient_id=actor.id, dismissed_at__isnull=True).limit(5)
     return home
+
+
+async def dismiss_notice(actor: User, notice_id: int) -> None:
+    """Hide a notice from the home page (only one's own; unknown ids change nothing)."""
+    await Notice.filter(id=notice_id, recipient_id=actor.id).update(dismissed_at=now())
 
 
 async def _admin_counts(home: Home) -> None:
     home.people_count = await User.filter(is_active=True).count()
     home.pending_invitations = await Invitation.filter(
-        used_at__isnull=True, expires_at__gte=now()
+        pending_email__isnull=False, expires_at__gte=now()
     ).count()
     proposed = Pairing.filter(status=PairingStatus.PROPOSED)
     home.open_pairings = await proposed.count()

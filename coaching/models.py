@@ -7,19 +7,9 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-# The largest id an `IntField` primary key can hold (PostgreSQL `integer`). A bigger number
-# in a URL or form names nothing; checked before it reaches the database (which would fail).
-MAX_ID = 2**31 - 1
+from coaching.identity.models import MAX_ID, ROLE_ORDER, Role, User
 
-
-class Role(StrEnum):
-    REP = "rep"
-    MANAGER = "manager"
-    TRAINER = "trainer"
-    ADMIN = "admin"
-
-
-ROLE_ORDER = [Role.REP, Role.MANAGER, Role.TRAINER, Role.ADMIN]
+__all__ = ["MAX_ID", "ROLE_ORDER", "Role", "User"]  # re-exported: most code needs them here
 
 
 class PairingKind(StrEnum):
@@ -39,96 +29,16 @@ class GoalStatus(StrEnum):
     DONE = "done"
 
 
-class User(Model):
-    id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254, unique=True)
-    name = fields.CharField(max_length=120)
-    roles_csv = fields.CharField(max_length=64, default="")
-    password_hash = fields.CharField(max_length=255, null=True)
-    timezone = fields.CharField(max_length=64, default="UTC")
-    is_active = fields.BooleanField(default=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    goals_shared_with_me: fields.ManyToManyRelation[Goal]
-    reflections_shared_with_me: fields.ManyToManyRelation[Reflection]
-
-    class Meta:
-        table = "users"
-
-    @property
-    def roles(self) -> list[Role]:
-        present = set(self.roles_csv.split(",")) if self.roles_csv else set()
-        return [role for role in ROLE_ORDER if role.value in present]
-
-    @roles.setter
-    def roles(self, roles: list[Role] | list[str]) -> None:
-        wanted = {str(role) for role in roles}
-        self.roles_csv = ",".join(role.value for role in ROLE_ORDER if role.value in wanted)
-
-    def has_role(self, *roles: Role) -> bool:
-        return any(role in self.roles for role in roles)
-
-    @property
-    def first_name(self) -> str:
-        return self.name.split()[0] if self.name.strip() else self.email
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Invitation(Model):
-    id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254)
-    name = fields.CharField(max_length=120)
-    roles_csv = fields.CharField(max_length=64)
-    token_hash = fields.CharField(max_length=64, unique=True)
-    invited_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="invitations_sent", on_delete=fields.CASCADE
-    )
-    created_at = fields.DatetimeField(auto_now_add=True)
-    expires_at = fields.DatetimeField()
-    used_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "invitations"
-
-
-class WebSession(Model):
-    """A server-side browser session: the cookie holds only a random id, hashed here."""
-
-    id = fields.IntField(primary_key=True)
-    key_hash = fields.CharField(max_length=64, unique=True)
-    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="web_sessions", null=True, on_delete=fields.CASCADE
-    )
-    data: fields.Field[dict] = fields.JSONField(default=dict)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    expires_at = fields.DatetimeField()
-
-    class Meta:
-        table = "web_sessions"
-
-
-class LoginAttempt(Model):
-    """A failed login, kept briefly to slow down password guessing."""
-
-    id = fields.IntField(primary_key=True)
-    email = fields.CharField(max_length=254, db_index=True)
-    client = fields.CharField(max_length=64, db_index=True)
-    at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "login_attempts"
-
-
 class Pairing(Model):
     id = fields.IntField(primary_key=True)
     coach: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="pairings_as_coach", on_delete=fields.CASCADE
+        "identity.User", related_name="pairings_as_coach", on_delete=fields.CASCADE
     )
+    coach_id: int
     rep: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="pairings_as_rep", on_delete=fields.CASCADE
+        "identity.User", related_name="pairings_as_rep", on_delete=fields.CASCADE
     )
+    rep_id: int
     kind = fields.CharEnumField(PairingKind, max_length=16)
     # The coaching agreement, in plain words, that the rep accepts or declines.
     agreement_sees = fields.TextField()
@@ -136,14 +46,18 @@ class Pairing(Model):
     agreement_cadence = fields.CharField(max_length=200)
     status = fields.CharEnumField(PairingStatus, max_length=16, default=PairingStatus.PROPOSED)
     proposed_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="pairings_proposed", on_delete=fields.CASCADE
+        "identity.User", related_name="pairings_proposed", on_delete=fields.CASCADE
     )
+    proposed_by_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     responded_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     ended_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="pairings_ended", null=True, on_delete=fields.SET_NULL
+        "identity.User", related_name="pairings_ended", null=True, on_delete=fields.SET_NULL
     )
+    ended_by_id: int | None
+    # Why it ended when neither side ended it (a coach lost the manager role, ...), for the rep.
+    ended_reason = fields.CharField(max_length=300, default="")
 
     class Meta:
         table = "pairings"
@@ -158,18 +72,21 @@ class CoachingSession(Model):
     pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
         "coaching.Pairing", related_name="sessions", on_delete=fields.CASCADE
     )
+    pairing_id: int
     title = fields.CharField(max_length=120)
     starts_at = fields.DatetimeField(db_index=True)
     duration_minutes = fields.IntField()
     created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="sessions_created", on_delete=fields.CASCADE
+        "identity.User", related_name="sessions_created", on_delete=fields.CASCADE
     )
+    created_by_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     shared_notes = fields.TextField(default="")
     shared_notes_updated_at = fields.DatetimeField(null=True)
     shared_notes_updated_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="shared_notes_edits", null=True, on_delete=fields.SET_NULL
+        "identity.User", related_name="shared_notes_edits", null=True, on_delete=fields.SET_NULL
     )
+    shared_notes_updated_by_id: int | None
 
     class Meta:
         table = "coaching_sessions"
@@ -180,9 +97,11 @@ class AgendaItem(Model):
     session: fields.ForeignKeyRelation[CoachingSession] = fields.ForeignKeyField(
         "coaching.CoachingSession", related_name="agenda_items", on_delete=fields.CASCADE
     )
+    session_id: int
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="agenda_items", on_delete=fields.CASCADE
+        "identity.User", related_name="agenda_items", on_delete=fields.CASCADE
     )
+    author_id: int
     text = fields.CharField(max_length=300)
     done = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -199,9 +118,11 @@ class PrivateNote(Model):
     session: fields.ForeignKeyRelation[CoachingSession] = fields.ForeignKeyField(
         "coaching.CoachingSession", related_name="private_notes", on_delete=fields.CASCADE
     )
+    session_id: int
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="private_notes", on_delete=fields.CASCADE
+        "identity.User", related_name="private_notes", on_delete=fields.CASCADE
     )
+    author_id: int
     body = fields.TextField(default="")
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -213,15 +134,16 @@ class PrivateNote(Model):
 class Goal(Model):
     id = fields.IntField(primary_key=True)
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="goals", on_delete=fields.CASCADE
+        "identity.User", related_name="goals", on_delete=fields.CASCADE
     )
+    owner_id: int
     title = fields.CharField(max_length=200)
     detail = fields.TextField(default="")
     status = fields.CharEnumField(GoalStatus, max_length=16, default=GoalStatus.OPEN)
     target_date = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     shared_with: fields.ManyToManyRelation[User] = fields.ManyToManyField(
-        "coaching.User", related_name="goals_shared_with_me", through="goal_shares"
+        "identity.User", related_name="goals_shared_with_me", through="goal_shares"
     )
 
     class Meta:
@@ -232,16 +154,18 @@ class Goal(Model):
 class Reflection(Model):
     id = fields.IntField(primary_key=True)
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="reflections", on_delete=fields.CASCADE
+        "identity.User", related_name="reflections", on_delete=fields.CASCADE
     )
+    author_id: int
     session: fields.ForeignKeyNullableRelation[CoachingSession] = fields.ForeignKeyField(
         "coaching.CoachingSession", related_name="reflections", null=True, on_delete=fields.SET_NULL
     )
+    session_id: int | None
     body = fields.TextField()
     body_html = fields.TextField()
     created_at = fields.DatetimeField(auto_now_add=True)
     shared_with: fields.ManyToManyRelation[User] = fields.ManyToManyField(
-        "coaching.User", related_name="reflections_shared_with_me", through="reflection_shares"
+        "identity.User", related_name="reflections_shared_with_me", through="reflection_shares"
     )
 
     class Meta:
@@ -254,11 +178,13 @@ class PipelineSnapshot(Model):
 
     id = fields.IntField(primary_key=True)
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="snapshots", on_delete=fields.CASCADE
+        "identity.User", related_name="snapshots", on_delete=fields.CASCADE
     )
+    owner_id: int
     session: fields.ForeignKeyNullableRelation[CoachingSession] = fields.ForeignKeyField(
         "coaching.CoachingSession", related_name="snapshots", null=True, on_delete=fields.SET_NULL
     )
+    session_id: int | None
     taken_at = fields.DatetimeField()
     source = fields.CharField(max_length=60, default="CSV import")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -272,6 +198,7 @@ class SnapshotDeal(Model):
     snapshot: fields.ForeignKeyRelation[PipelineSnapshot] = fields.ForeignKeyField(
         "coaching.PipelineSnapshot", related_name="deals", on_delete=fields.CASCADE
     )
+    snapshot_id: int
     name = fields.CharField(max_length=200)
     stage = fields.CharField(max_length=80)
     amount_minor = fields.BigIntField()
@@ -283,21 +210,76 @@ class SnapshotDeal(Model):
         ordering = ["close_date", "id"]
 
 
+class AccessKind(StrEnum):
+    """What someone other than the owner did with the owner's thing."""
+
+    READ = "read"
+
+
+class ObjectKind(StrEnum):
+    """The kinds of a rep's things whose reads are logged for the rep."""
+
+    SESSION = "session"
+    GOAL = "goal"
+    REFLECTION = "reflection"
+    SNAPSHOT = "snapshot"
+
+
 class AccessEvent(Model):
-    """Append-only: someone other than the rep read something that belongs to the rep."""
+    """Append-only: someone other than the rep read something that belongs to the rep.
+
+    The reader is kept as they were at that moment (id, name, email, no foreign key), so a
+    reader who renames themselves or whose account is deleted cannot hide past reads; the
+    item's label is kept too, so the line stays readable when the item changes or goes.
+    The database refuses UPDATE and DELETE on this table (migration 0002)."""
 
     id = fields.BigIntField(primary_key=True)
-    actor: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="access_events_made", on_delete=fields.CASCADE
-    )
+    at = fields.DatetimeField(auto_now_add=True)
+    kind = fields.CharEnumField(AccessKind, max_length=16, default=AccessKind.READ)
+    actor_id = fields.IntField()
+    actor_name = fields.CharField(max_length=120)
+    actor_email = fields.CharField(max_length=254)
     subject: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="access_events_about_me", on_delete=fields.CASCADE
+        "identity.User", related_name="access_events_about_me", on_delete=fields.RESTRICT
     )
-    object_type = fields.CharField(max_length=40)
+    subject_id: int
+    object_kind = fields.CharEnumField(ObjectKind, max_length=16)
     object_id = fields.IntField()
-    action = fields.CharField(max_length=20, default="read")
-    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    object_label = fields.CharField(max_length=300)
 
     class Meta:
         table = "access_events"
         ordering = ["-at", "-id"]
+        indexes = (("subject_id", "at"),)
+
+
+class Notice(Model):
+    """Something a person should know that happened without them: shown on their home page
+    until they dismiss it (a pairing ended because the coach lost the manager role, ...)."""
+
+    id = fields.IntField(primary_key=True)
+    recipient: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "identity.User", related_name="notices", on_delete=fields.CASCADE
+    )
+    recipient_id: int
+    message = fields.CharField(max_length=500)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    dismissed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notices"
+        ordering = ["-created_at", "-id"]
+
+
+__models__ = [
+    Pairing,
+    CoachingSession,
+    AgendaItem,
+    PrivateNote,
+    Goal,
+    Reflection,
+    PipelineSnapshot,
+    SnapshotDeal,
+    AccessEvent,
+    Notice,
+]

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from coaching import privacy
+from coaching.clock import now
+from coaching.db import lock, transaction
 from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
+from coaching.identity import audit
+from coaching.identity.accounts import people_with_role, with_roles
+from coaching.identity.models import AuditAction
 from coaching.models import (
     MAX_ID,
     Goal,
+    Notice,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -19,7 +24,6 @@ from coaching.models import (
     Role,
     User,
 )
-from coaching.people import now
 from coaching.privacy import Action
 from coaching.text import clean_line, clean_text
 
@@ -80,8 +84,8 @@ def parse_proposal(form: dict[str, str]) -> PairingProposal:
 
 
 async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
-    coach = await User.get_or_none(id=proposal.coach_id, is_active=True)
-    rep = await User.get_or_none(id=proposal.rep_id, is_active=True)
+    coach = await with_roles(User.filter(id=proposal.coach_id, is_active=True)).first()
+    rep = await with_roles(User.filter(id=proposal.rep_id, is_active=True)).first()
     errors: dict[str, str] = {}
     if coach is None:
         errors["coach_id"] = "Choose an active person as coach."
@@ -99,10 +103,10 @@ async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
         )
     if not privacy.may_propose_pairing(actor, coach, kind):
         raise PermissionDenied("Managers propose pairings in which they are the coach.")
-    async with in_transaction():
+    async with transaction():
         await _lock_rep(rep.id)
         await _refuse_overlap(coach, rep, kind)
-        return await Pairing.create(
+        pairing = await Pairing.create(
             coach=coach,
             rep=rep,
             kind=kind,
@@ -111,12 +115,16 @@ async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
             agreement_cadence=proposal.cadence,
             proposed_by=actor,
         )
+        if actor.id != coach.id:  # an admin proposed it
+            detail = f"{kind.value} pairing with {coach.name} as coach"
+            await audit.record(actor, AuditAction.PAIRING_PROPOSED, rep, detail)
+    return pairing
 
 
 async def _lock_rep(rep_id: int) -> None:
     """Serialise pairing changes for one rep (PostgreSQL row lock; SQLite writes are serial
     already), so two concurrent proposals can't both pass the one-manager check."""
-    await User.select_for_update().filter(id=rep_id).first()
+    await lock(User.filter(id=rep_id)).first()
 
 
 async def _refuse_overlap(coach: User, rep: User, kind: PairingKind) -> None:
@@ -140,7 +148,7 @@ async def get_pairing(actor: User, pairing_id: int) -> Pairing:
 
 
 async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pairing:
-    async with in_transaction():
+    async with transaction():
         await _lock_rep(actor.id)
         pairing = await get_pairing(actor, pairing_id)
         await privacy.require(actor, Action.RESPOND, pairing)
@@ -157,21 +165,58 @@ async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pair
 
 
 async def end_pairing(actor: User, pairing_id: int) -> Pairing:
-    pairing = await get_pairing(actor, pairing_id)
-    await privacy.require(actor, Action.END, pairing)
-    async with in_transaction():
-        pairing.status = PairingStatus.ENDED
-        pairing.ended_at = now()
-        pairing.ended_by = actor
-        await pairing.save(update_fields=["status", "ended_at", "ended_by_id"])
-        await _withdraw_shares(pairing)
+    async with transaction():
+        pairing = await get_pairing(actor, pairing_id)
+        await lock(Pairing.filter(id=pairing.id)).first()
+        await pairing.refresh_from_db(fields=["status"])
+        await privacy.require(actor, Action.END, pairing)
+        await _end(pairing, actor)
+        if actor.id not in (pairing.coach_id, pairing.rep_id):  # an admin ended it
+            detail = f"{pairing.kind.value} pairing with {pairing.coach.name} as coach"
+            await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, detail)
+            await _tell(pairing, f"An admin ended your pairing ({detail}).")
     return pairing
+
+
+async def _end(pairing: Pairing, actor: User | None, reason: str = "") -> None:
+    """End the pairing (its row locked by the caller) and take back what was shared."""
+    pairing.status = PairingStatus.ENDED
+    pairing.ended_at = now()
+    pairing.ended_by = actor
+    pairing.ended_reason = reason
+    await pairing.save(update_fields=["status", "ended_at", "ended_by_id", "ended_reason"])
+    await _withdraw_shares(pairing)
+
+
+async def _tell(pairing: Pairing, message: str) -> None:
+    await Notice.bulk_create(
+        [Notice(recipient_id=who, message=message) for who in (pairing.coach_id, pairing.rep_id)]
+    )
+
+
+async def end_pairings_of(
+    actor: User, person: User, reason: str, *, managers_only: bool = False
+) -> list[Pairing]:
+    """End the open pairings of a person whose roles or account changed (in the caller's
+    transaction): as coach, only manager pairings when `managers_only`; else all of them."""
+    found = Pairing.filter(status__in=OPEN)
+    if managers_only:
+        found = found.filter(coach_id=person.id, kind=PairingKind.MANAGER)
+    else:
+        found = found.filter(Q(coach_id=person.id) | Q(rep_id=person.id))
+    pairings = await lock(found).select_related("coach", "rep")
+    for pairing in pairings:
+        await _end(pairing, actor, reason)
+        detail = f"{pairing.kind.value} pairing of {pairing.rep.name} with {pairing.coach.name}"
+        await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, f"{detail}: {reason}")
+        await _tell(pairing, f"Your {detail} has ended: {reason}.")
+    return pairings
 
 
 async def _withdraw_shares(pairing: Pairing) -> None:
     """Ending a pairing takes back what the rep shared with that coach, so a later pairing
     between the same two people starts from nothing shared (consent is given afresh)."""
-    coach, rep_id = pairing.coach, pairing.rep_id  # type: ignore[attr-defined]
+    coach, rep_id = pairing.coach, pairing.rep_id
     goals = await Goal.filter(owner_id=rep_id, shared_with=coach.id)
     if goals:  # one DELETE on the sharing table for all of them
         await coach.goals_shared_with_me.remove(*goals)
@@ -207,7 +252,8 @@ async def list_active_coaches(rep: User) -> list[User]:
 
 async def pairing_choices(actor: User) -> tuple[list[User], list[User]]:
     """(possible coaches, reps) for the proposal form: managers propose only as themselves."""
-    active = await User.filter(is_active=True).order_by("name")
-    reps = [u for u in active if u.has_role(Role.REP)]
-    coaches = active if actor.has_role(Role.ADMIN) else [actor]
+    reps = await people_with_role(Role.REP).order_by("name")
+    if not actor.has_role(Role.ADMIN):
+        return [actor], reps
+    coaches = await User.filter(is_active=True).order_by("name")
     return coaches, reps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coaching import access, privacy
 from coaching.errors import Invalid, NotFound
-from coaching.models import Reflection, User
+from coaching.models import ObjectKind, Reflection, User
 from coaching.privacy import Action
 from coaching.sessions import load_session
 from coaching.sharing import set_shared_with
@@ -37,7 +37,7 @@ async def _readable_reflection(actor: User, reflection_id: int) -> Reflection:
 async def get_reflection(actor: User, reflection_id: int) -> Reflection:
     """The entry, for its author or a coach it is shared with; a coach's read is logged."""
     reflection = await _readable_reflection(actor, reflection_id)
-    await access.record_read(actor, reflection.author_id, "reflection", reflection.id)  # type: ignore[attr-defined]
+    await access.record_reads(actor, reflection.author_id, ObjectKind.REFLECTION, [reflection])
     return reflection
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import TypeVar
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from coaching import access, privacy
-from coaching.errors import Invalid, NotFound
+from coaching.clock import now
+from coaching.db import lock, transaction
+from coaching.errors import Conflict, Invalid, NotFound
 from coaching.models import (
     AgendaItem,
     CoachingSession,
     Goal,
+    ObjectKind,
     Pairing,
     PipelineSnapshot,
     PrivateNote,
@@ -22,7 +25,6 @@ from coaching.models import (
     User,
 )
 from coaching.pairings import get_pairing
-from coaching.people import now
 from coaching.privacy import Action
 from coaching.text import clean_line, clean_text
 from coaching.timezones import exists_locally, local_to_utc
@@ -31,6 +33,7 @@ MIN_DURATION, MAX_DURATION = 10, 240
 MAX_NOTES = 20_000
 MAX_AGENDA_ITEMS = 50
 MAX_AHEAD = timedelta(days=2 * 366)
+T = TypeVar("T")
 
 
 @dataclass
@@ -59,10 +62,13 @@ def parse_schedule(form: dict[str, str]) -> ScheduleForm:
         errors["duration"] = f"Choose between {MIN_DURATION} and {MAX_DURATION} minutes."
     if errors:
         raise Invalid(errors)
-    return ScheduleForm(title=title, day=day, at=at, duration_minutes=duration)  # type: ignore[arg-type]
+    assert day is not None and at is not None and duration is not None
+    return ScheduleForm(title=title, day=day, at=at, duration_minutes=duration)
 
 
-def _parse(convert, raw, field_name: str, message: str, errors: dict[str, str]):  # type: ignore[no-untyped-def]
+def _parse(
+    convert: Callable[[str], T], raw: object, field_name: str, message: str, errors: dict[str, str]
+) -> T | None:
     try:
         return convert(str(raw or "").strip())
     except ValueError:
@@ -140,7 +146,7 @@ async def load_session(actor: User, session_id: int) -> CoachingSession:
 
 async def get_session_page(actor: User, session_id: int) -> SessionPage:
     session = await load_session(actor, session_id)
-    rep_id = session.pairing.rep_id  # type: ignore[attr-defined]
+    rep_id = session.pairing.rep_id
     agenda = await AgendaItem.filter(session_id=session.id).select_related("author")
     note = await PrivateNote.get_or_none(session_id=session.id, author_id=actor.id)
     snapshots = await PipelineSnapshot.filter(session_id=session.id).prefetch_related("deals")
@@ -154,10 +160,10 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
     page.shared_reflections = await Reflection.filter(
         privacy.shared_with_me(actor, "author"), author_id=rep_id
     ).distinct()
-    await access.record_read(actor, rep_id, "session", session.id)
-    await access.record_reads(actor, rep_id, "snapshot", [s.id for s in snapshots])
-    await access.record_reads(actor, rep_id, "goal", [g.id for g in page.shared_goals])
-    await access.record_reads(actor, rep_id, "reflection", [r.id for r in page.shared_reflections])
+    await access.record_reads(actor, rep_id, ObjectKind.SESSION, [session])
+    await access.record_reads(actor, rep_id, ObjectKind.SNAPSHOT, snapshots)
+    await access.record_reads(actor, rep_id, ObjectKind.GOAL, page.shared_goals)
+    await access.record_reads(actor, rep_id, ObjectKind.REFLECTION, page.shared_reflections)
     return page
 
 
@@ -172,8 +178,9 @@ async def add_agenda_item(actor: User, session_id: int, text: str) -> AgendaItem
     text = clean_line(text, field="text", label="Agenda item", max_length=300, errors=errors)
     if errors:
         raise Invalid(errors)
-    async with in_transaction():
+    async with transaction():
         session = await _writable_session(actor, session_id)
+        await lock(CoachingSession.filter(id=session.id)).first()  # adds to one session queue
         if await AgendaItem.filter(session_id=session.id).count() >= MAX_AGENDA_ITEMS:
             raise Invalid({"text": f"A session can hold {MAX_AGENDA_ITEMS} agenda items at most."})
         return await AgendaItem.create(session=session, author=actor, text=text)
@@ -248,9 +255,9 @@ async def _private_note_of(actor: User, session: CoachingSession) -> PrivateNote
     if note is not None:
         return note
     try:
-        async with in_transaction():
+        async with transaction():
             return await PrivateNote.create(session=session, author=actor)
-    except IntegrityError:
+    except Conflict:
         return await PrivateNote.get(session_id=session.id, author_id=actor.id)
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from coaching import privacy
+from coaching.db import lock, transaction
 from coaching.errors import Invalid
-from coaching.models import Goal, Reflection, User
-from coaching.pairings import list_active_coaches
+from coaching.models import Goal, Pairing, PairingStatus, Reflection, User
 from coaching.privacy import Action
 
 
@@ -15,14 +13,19 @@ async def set_shared_with(actor: User, item: Goal | Reflection, coach_ids: list[
     """Share the item with exactly these coaches (an empty list makes it private again).
 
     Takes effect on the next request: visibility is checked against this table every time.
+    The pairings shared through are locked while sharing, so a pairing that is being ended
+    at the same moment either ends first (and the share is refused) or after (and takes
+    the share back with it): never a share that outlives its pairing.
     """
     await privacy.require(actor, Action.SHARE, item)
-    coaches = {c.id: c for c in await list_active_coaches(actor)}
-    unknown = [i for i in coach_ids if i not in coaches]
-    if unknown:
-        raise Invalid({"coach_ids": "You can share only with a coach you are paired with."})
-    chosen = [coaches[i] for i in coach_ids]
-    async with in_transaction():  # clear and re-add together, never a half-changed sharing
+    async with transaction():
+        pairings = await lock(
+            Pairing.filter(rep_id=actor.id, status=PairingStatus.ACTIVE, coach_id__in=coach_ids)
+        ).select_related("coach")
+        coaches = {p.coach_id: p.coach for p in pairings if p.status == PairingStatus.ACTIVE}
+        if any(i not in coaches for i in coach_ids):
+            raise Invalid({"coach_ids": "You can share only with a coach you are paired with."})
+        chosen = [coaches[i] for i in coach_ids]
         await item.shared_with.clear()
         if chosen:
             await item.shared_with.add(*chosen)

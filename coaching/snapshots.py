@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tortoise.transactions import in_transaction
-
 from coaching import access, privacy
+from coaching.db import transaction
 from coaching.errors import Invalid, NotFound
-from coaching.models import PipelineSnapshot, SnapshotDeal, User
+from coaching.models import ObjectKind, PipelineSnapshot, SnapshotDeal, User
 from coaching.privacy import Action
 from coaching.sessions import load_session
 
@@ -29,7 +28,7 @@ async def create_snapshot(
     """All or nothing: the snapshot and every deal, or none of them."""
     if not deals:
         raise Invalid({"deals": "A snapshot needs at least one deal."})
-    async with in_transaction():
+    async with transaction():
         snapshot = await PipelineSnapshot.create(owner=owner, taken_at=taken_at, source=source)
         await SnapshotDeal.bulk_create(
             [SnapshotDeal(snapshot=snapshot, **deal.__dict__) for deal in deals]
@@ -41,7 +40,7 @@ async def get_snapshot(actor: User, snapshot_id: int) -> PipelineSnapshot:
     snapshot = await PipelineSnapshot.get_or_none(id=snapshot_id).prefetch_related("deals")
     if snapshot is None or not await privacy.may(actor, Action.READ, snapshot):
         raise NotFound("No such snapshot.")
-    await access.record_read(actor, snapshot.owner_id, "snapshot", snapshot.id)  # type: ignore[attr-defined]
+    await access.record_reads(actor, snapshot.owner_id, ObjectKind.SNAPSHOT, [snapshot])
     return snapshot
 
 
@@ -54,9 +53,9 @@ async def bring_to_session(
         raise NotFound("No such snapshot.")
     if session_id is not None:
         session = await load_session(actor, session_id)
-        if session.pairing.rep_id != actor.id:  # type: ignore[attr-defined]
+        if session.pairing.rep_id != actor.id:
             raise Invalid({"session_id": "Bring a snapshot only to your own sessions."})
-    snapshot.session_id = session_id  # type: ignore[attr-defined]
+    snapshot.session_id = session_id
     await snapshot.save(update_fields=["session_id"])
     return snapshot
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from coaching import privacy
-from coaching.errors import Invalid, NotFound, PermissionDenied
+from coaching.clock import now
+from coaching.db import transaction
+from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
 from coaching.models import User
-from coaching.people import now
 from coaching.privacy import Action
 from coaching.text import clean_line, clean_text, render_markdown
 from playbooks.models import Playbook, PlaybookRead, PlaybookStatus
@@ -98,9 +96,9 @@ async def read_ids(actor: User) -> set[int]:
 async def mark_read(actor: User, playbook_id: int) -> Playbook:
     playbook = await get_playbook(actor, playbook_id)
     try:
-        async with in_transaction():
+        async with transaction():
             await PlaybookRead.get_or_create(playbook=playbook, reader=actor)
-    except IntegrityError:
+    except Conflict:
         pass  # a double submit already recorded it
     return playbook
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
-from coaching.models import User
+from coaching.identity.models import User
 
 
 class PlaybookStatus(StrEnum):
@@ -22,8 +22,9 @@ class Playbook(Model):
     body = fields.TextField()
     body_html = fields.TextField()
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="playbooks", on_delete=fields.CASCADE
+        "identity.User", related_name="playbooks", on_delete=fields.CASCADE
     )
+    author_id: int
     status = fields.CharEnumField(PlaybookStatus, max_length=16, default=PlaybookStatus.DRAFT)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -45,11 +46,16 @@ class PlaybookRead(Model):
     playbook: fields.ForeignKeyRelation[Playbook] = fields.ForeignKeyField(
         "playbooks.Playbook", related_name="reads", on_delete=fields.CASCADE
     )
+    playbook_id: int
     reader: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "coaching.User", related_name="playbook_reads", on_delete=fields.CASCADE
+        "identity.User", related_name="playbook_reads", on_delete=fields.CASCADE
     )
+    reader_id: int
     read_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "playbook_reads"
         unique_together = (("playbook", "reader"),)
+
+
+__models__ = [Playbook, PlaybookRead]

@@ -22,11 +22,11 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from app.main import create_app
 from app.settings import Settings, tortoise_config
-from coaching import people
+from coaching.identity import passwords
 from tests.factories import PASSWORD, Browser
 
 # argon2id still, but with the cheapest parameters, so hundreds of logins stay fast.
-people.password_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+passwords.password_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_BASE_URL = os.environ.get("TANDEM_TEST_DATABASE_URL", "").strip()

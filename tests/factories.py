@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 
-from coaching import people
+from coaching.clock import now
+from coaching.identity.accounts import create_user, hash_token
+from coaching.identity.models import WebSession
 from coaching.models import (
     CoachingSession,
     Goal,
@@ -21,7 +23,6 @@ from coaching.models import (
     PipelineSnapshot,
     Reflection,
     User,
-    WebSession,
 )
 from coaching.snapshots import DealRow, create_snapshot
 from coaching.text import render_markdown
@@ -35,13 +36,18 @@ async def make_user(
     *roles: str, name: str | None = None, email: str | None = None, timezone: str = "UTC"
 ) -> User:
     n = next(_seq)
-    return await people.create_user(
+    return await create_user(
         email or f"person{n}@example.com",
         name or f"Person {n}",
         list(roles) or ["rep"],
         password=PASSWORD,
         timezone=timezone,
     )
+
+
+async def reload(user: User) -> User:
+    """The person as stored now, with their roles (as the app loads a signed-in person)."""
+    return await User.filter(id=user.id).prefetch_related("role_rows").get()
 
 
 async def make_pairing(
@@ -63,9 +69,9 @@ async def make_session(pairing: Pairing, days_ahead: int = 2) -> CoachingSession
     return await CoachingSession.create(
         pairing=pairing,
         title="Weekly coaching",
-        starts_at=people.now() + timedelta(days=days_ahead),
+        starts_at=now() + timedelta(days=days_ahead),
         duration_minutes=30,
-        created_by_id=pairing.coach_id,  # type: ignore[attr-defined]
+        created_by_id=pairing.coach_id,
     )
 
 
@@ -91,11 +97,11 @@ async def make_snapshot(
     """A one-deal pipeline snapshot, brought to `session` if given (not checked here)."""
     snapshot = await create_snapshot(
         owner,
-        people.now() - timedelta(hours=1),
+        now() - timedelta(hours=1),
         [DealRow(deal, "Proposal", 1_250_000, "EUR", date.today() + timedelta(days=30))],
     )
     if session is not None:
-        snapshot.session_id = session.id  # type: ignore[attr-defined]
+        snapshot.session_id = session.id
         await snapshot.save(update_fields=["session_id"])
     return snapshot
 
@@ -110,7 +116,7 @@ async def make_playbook(
         body=body,
         body_html=render_markdown(body),
         status=PlaybookStatus.PUBLISHED if published else PlaybookStatus.DRAFT,
-        published_at=people.now() if published else None,
+        published_at=now() if published else None,
     )
 
 
@@ -125,7 +131,7 @@ class Browser:
         if key is None:
             await self.client.get("/login")
             key = self.client.cookies.get("tandem_session")
-        row = await WebSession.get(key_hash=people.hash_token(key))
+        row = await WebSession.get(key_hash=hash_token(key))
         return row.data["csrf"]
 
     async def login(self, user: User, password: str = PASSWORD) -> httpx.Response:

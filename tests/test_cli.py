@@ -49,6 +49,9 @@ def query(tmp_path: Path, sql: str, *params: object) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
+ROLES = "(SELECT group_concat(role) FROM user_roles WHERE user_id = users.id)"
+
+
 def test_users_add_creates_a_person_with_both_roles_and_an_argon2id_password(tmp_path):
     result = tandem(
         tmp_path,
@@ -61,7 +64,7 @@ def test_users_add_creates_a_person_with_both_roles_and_an_argon2id_password(tmp
     assert "Added Maya Okafor <maya@example.com> as manager, trainer." in result.stdout
     [(name, roles, password_hash, active)] = query(
         tmp_path,
-        "SELECT name, roles_csv, password_hash, is_active FROM users WHERE email = ?",
+        f"SELECT name, {ROLES}, password_hash, is_active FROM users WHERE email = ?",
         "maya@example.com",
     )
     assert name == "Maya Okafor"
@@ -104,7 +107,10 @@ def test_users_add_with_a_duplicate_email_fails_with_a_clear_message_and_exit_co
         again.stderr
     )
     assert "Traceback" not in again.stderr
-    assert query(tmp_path, "SELECT name, roles_csv FROM users") == [("Sam", "rep")]
+    assert query(
+        tmp_path,
+        f"SELECT name, {ROLES} FROM users",
+    ) == [("Sam", "rep")]
 
 
 def test_users_add_with_a_short_password_fails_with_a_clear_message(tmp_path):
@@ -121,7 +127,7 @@ def test_users_add_with_a_short_password_fails_with_a_clear_message(tmp_path):
         stdin="short\n",
     )
     assert result.returncode == 2
-    assert "tandem: Use at least 10 characters." in result.stderr
+    assert "tandem: Use at least 12 characters." in result.stderr
     assert query(tmp_path, "SELECT count(*) FROM users") == [(0,)]
 
 
@@ -136,7 +142,8 @@ def test_createadmin_creates_an_admin(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Added Ada Lindqvist <ada@example.com> as admin." in result.stdout
     [(roles, password_hash)] = query(
-        tmp_path, "SELECT roles_csv, password_hash FROM users WHERE email = 'ada@example.com'"
+        tmp_path,
+        f"SELECT {ROLES}, password_hash FROM users WHERE email = 'ada@example.com'",
     )
     assert roles == "admin"
     assert password_hash.startswith("$argon2id$")

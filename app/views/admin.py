@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,6 +20,7 @@ from app.web import (
 )
 from coaching import people
 from coaching.errors import Conflict, Invalid
+from coaching.identity import invitations
 from coaching.models import ROLE_ORDER
 
 
@@ -26,7 +29,7 @@ async def people_index(request: Request) -> Response:
     query = no_nul(request.query_params.get("q", ""))[:100]
     page = query_int(request, "page")
     found, has_more = await people.list_people(user, query, page)
-    pending = await people.list_pending_invitations(user)
+    pending = await invitations.list_pending_invitations(user)
     return render(
         request,
         "admin/people.html",
@@ -40,14 +43,14 @@ async def people_index(request: Request) -> Response:
 
 
 async def invite(request: Request) -> Response:
-    context = {"roles": ROLE_ORDER, "link": None}
+    context: dict[str, Any] = {"roles": ROLE_ORDER, "link": None}
     if request.method != "POST":  # GET, or HEAD
         return render(request, "admin/invite.html", form={"roles": ["rep"]}, errors={}, **context)
     form: dict = await form_of(request)
     form["roles"] = await form_list(request, "roles")
     days = request.app.state.settings.invitation_days
     try:
-        token = await people.invite(
+        token = await invitations.invite(
             me(request), form.get("email", ""), form.get("name", ""), form["roles"], days
         )
     except (Invalid, Conflict) as exc:

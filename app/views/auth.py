@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.web import flash, form_of, redirect, render, render_invalid
 from app.web_sessions import sign_in, sign_out
-from coaching import people
-from coaching.errors import Invalid, NotFound, PermissionDenied
+from coaching.errors import Conflict, Invalid, NotFound, Throttled
+from coaching.identity import invitations, passwords
+from coaching.identity.accounts import timezone_names
 
 
 def safe_next(target: str | None) -> str:
@@ -45,9 +48,9 @@ async def login(request: Request) -> Response:
     form = await form_of(request)
     client = request.client.host if request.client else "unknown"
     try:
-        user = await people.authenticate(form.get("email", ""), form.get("password", ""), client)
-    except (Invalid, PermissionDenied) as exc:
-        status = 429 if isinstance(exc, PermissionDenied) else 400
+        user = await passwords.authenticate(form.get("email", ""), form.get("password", ""), client)
+    except (Invalid, Throttled) as exc:
+        status = exc.status_code
         kept = {"email": form.get("email", ""), "next": form.get("next", "/")}
         return render_invalid(
             request, "auth/login.html", exc, kept, status, sso_label=_sso_label(request)
@@ -66,18 +69,18 @@ async def logout(request: Request) -> Response:
 async def accept_invitation(request: Request) -> Response:
     token = request.path_params["token"]
     try:
-        invitation = await people.get_open_invitation(token)
+        invitation = await invitations.get_open_invitation(token)
     except NotFound as exc:
         return render(request, "auth/invitation_gone.html", status_code=404, message=exc.message)
-    context = {"invitation": invitation, "zones": people.timezone_names()}
+    context: dict[str, Any] = {"invitation": invitation, "zones": timezone_names()}
     if request.method != "POST":  # GET, or HEAD
         return render(request, "auth/accept.html", form={"timezone": "UTC"}, errors={}, **context)
     form = await form_of(request)
     try:
-        user = await people.accept_invitation(
+        user = await invitations.accept_invitation(
             token, form.get("password", ""), form.get("confirm", ""), form.get("timezone", "")
         )
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         kept = {"timezone": form.get("timezone", "UTC")}
         return render_invalid(request, "auth/accept.html", exc, kept, **context)
     sign_in(request, user)

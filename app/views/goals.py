@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -12,7 +14,7 @@ from coaching.errors import Invalid
 from coaching.pairings import list_active_coaches
 
 
-async def _page(request: Request, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+async def _page(request: Request, status: int = 200, **extra: Any) -> Response:
     user = me(request)
     extra.setdefault("form", {})
     extra.setdefault("errors", {})

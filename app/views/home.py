@@ -3,8 +3,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import me, render
-from coaching.home import home_for
+from app.web import me, redirect, render
+from coaching.home import dismiss_notice, home_for
 from coaching.models import Role
 from playbooks.library import list_drafts, list_unread
 
@@ -15,3 +15,8 @@ async def index(request: Request) -> Response:
     unread = await list_unread(user) if user.has_role(Role.MANAGER, Role.TRAINER) else []
     drafts = await list_drafts(user) if user.has_role(Role.TRAINER) else []
     return render(request, "home/index.html", home=home, unread_playbooks=unread, drafts=drafts)
+
+
+async def dismiss(request: Request) -> Response:
+    await dismiss_notice(me(request), request.path_params["id"])
+    return redirect(request, "home:index")

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from app.settings import OidcSettings
 from app.web import flash
 from app.web_sessions import sign_in
-from coaching import people
+from coaching.identity.accounts import find_user_by_verified_email
 
 log = logging.getLogger("tandem.oidc")
 
@@ -87,7 +87,7 @@ async def callback(request: Request) -> Response:
             "Your identity provider didn't confirm your email address, so "
             "Tandem can't match it to an account.",
         )
-    user = await people.find_user_by_verified_email(email)
+    user = await find_user_by_verified_email(email)
     if user is None:
         return _refuse(
             request, f"There's no active Tandem account for {email}. Ask an admin to invite you."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -28,7 +30,7 @@ async def index(request: Request) -> Response:
 async def new(request: Request) -> Response:
     user = me(request)
     coaches, reps = await pairings.pairing_choices(user)
-    context = {"coaches": coaches, "reps": reps, "hints": AGREEMENT_HINTS}
+    context: dict[str, Any] = {"coaches": coaches, "reps": reps, "hints": AGREEMENT_HINTS}
     if request.method != "POST":  # GET, or HEAD
         form = {
             "kind": "manager" if user.has_role(Role.MANAGER) else "mentor",

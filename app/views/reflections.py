@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,7 +15,7 @@ from coaching.models import CoachingSession, User
 from coaching.pairings import list_active_coaches
 
 
-async def _page(request: Request, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+async def _page(request: Request, status: int = 200, **extra: Any) -> Response:
     user = me(request)
     page = query_int(request, "page")
     entries, has_more = await reflections.list_my_reflections(user, page)

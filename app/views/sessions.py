@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
 from coaching import sessions
+from coaching.clock import now
 from coaching.errors import Invalid
 from coaching.models import User
-from coaching.people import now
 from coaching.timezones import to_local
 
 PAST_PAGE = 20
@@ -59,7 +60,7 @@ async def new(request: Request) -> Response:
     return redirect(request, "sessions:detail", "Session scheduled.", id=created.id)
 
 
-async def _detail(request: Request, session_id: int, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+async def _detail(request: Request, session_id: int, status: int = 200, **extra: Any) -> Response:
     page = await sessions.get_session_page(me(request), session_id)
     extra.setdefault("errors", {})
     extra.setdefault("form", {})
@@ -94,15 +95,15 @@ async def add_agenda(request: Request) -> Response:
 
 async def toggle_agenda(request: Request) -> Response:
     item = await sessions.toggle_agenda_item(me(request), request.path_params["id"])
-    return redirect(request, "sessions:detail", None, id=item.session_id)  # type: ignore[attr-defined]
+    return redirect(request, "sessions:detail", None, id=item.session_id)
 
 
 async def delete_agenda(request: Request) -> Response:
     item = await sessions.delete_agenda_item(me(request), request.path_params["id"])
-    session_id = item.session_id  # type: ignore[attr-defined]
+    session_id = item.session_id
     undo = Undo(str(request.url_for("sessions:add_agenda", id=session_id)), {"text": item.text})
     message = f"Removed “{item.text}” from the agenda."
-    return redirect(request, "sessions:detail", message, undo=undo, id=session_id)  # type: ignore[attr-defined]
+    return redirect(request, "sessions:detail", message, undo=undo, id=session_id)
 
 
 async def shared_notes(request: Request) -> Response:

@@ -14,7 +14,7 @@ async def index(request: Request) -> Response:
     user = me(request)
     mine = await snapshots.list_my_snapshots(user)
     upcoming = await sessions.list_sessions(user, upcoming=True, limit=20)
-    own_sessions = [s for s in upcoming if s.pairing.rep_id == user.id]  # type: ignore[attr-defined]
+    own_sessions = [s for s in upcoming if s.pairing.rep_id == user.id]
     return render(request, "snapshots/index.html", snapshots=mine, sessions=own_sessions)
 
 

@@ -1,102 +1,76 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-import functools
-from coaching.models import GoalStatus, PairingKind, PairingStatus
-from json import dumps, loads
+from coaching.models import AccessKind, GoalStatus, ObjectKind, PairingKind, PairingStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     initial = True
+    dependencies = [('identity', '0001_initial')]
 
     operations = [
-        ops.CreateModel(
-            name='LoginAttempt',
-            fields=[
-                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('email', fields.CharField(db_index=True, max_length=254)),
-                ('client', fields.CharField(db_index=True, max_length=64)),
-                ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-            ],
-            options={'table': 'login_attempts', 'app': 'coaching', 'pk_attr': 'id', 'table_description': 'A failed login, kept briefly to slow down password guessing.'},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
-            name='User',
-            fields=[
-                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('email', fields.CharField(unique=True, max_length=254)),
-                ('name', fields.CharField(max_length=120)),
-                ('roles_csv', fields.CharField(default='', max_length=64)),
-                ('password_hash', fields.CharField(null=True, max_length=255)),
-                ('timezone', fields.CharField(default='UTC', max_length=64)),
-                ('is_active', fields.BooleanField(default=True)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-            ],
-            options={'table': 'users', 'app': 'coaching', 'pk_attr': 'id'},
-            bases=['Model'],
-        ),
         ops.CreateModel(
             name='AccessEvent',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('actor', fields.ForeignKeyField('coaching.User', source_field='actor_id', db_constraint=True, to_field='id', related_name='access_events_made', on_delete=OnDelete.CASCADE)),
-                ('subject', fields.ForeignKeyField('coaching.User', source_field='subject_id', db_constraint=True, to_field='id', related_name='access_events_about_me', on_delete=OnDelete.CASCADE)),
-                ('object_type', fields.CharField(max_length=40)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('kind', fields.CharEnumField(default=AccessKind.READ, description='READ: read', enum_type=AccessKind, max_length=16)),
+                ('actor_id', fields.IntField()),
+                ('actor_name', fields.CharField(max_length=120)),
+                ('actor_email', fields.CharField(max_length=254)),
+                ('subject', fields.ForeignKeyField('identity.User', source_field='subject_id', db_constraint=True, to_field='id', related_name='access_events_about_me', on_delete=OnDelete.RESTRICT)),
+                ('object_kind', fields.CharEnumField(description='SESSION: session\nGOAL: goal\nREFLECTION: reflection\nSNAPSHOT: snapshot', enum_type=ObjectKind, max_length=16)),
                 ('object_id', fields.IntField()),
-                ('action', fields.CharField(default='read', max_length=20)),
-                ('at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('object_label', fields.CharField(max_length=300)),
             ],
-            options={'table': 'access_events', 'app': 'coaching', 'pk_attr': 'id', 'table_description': 'Append-only: someone other than the rep read something that belongs to the rep.'},
+            options={'table': 'access_events', 'app': 'coaching', 'indexes': [Index(fields=['subject_id', 'at'])], 'pk_attr': 'id', 'table_description': 'Append-only: someone other than the rep read something that belongs to the rep.'},
             bases=['Model'],
         ),
         ops.CreateModel(
             name='Goal',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('owner', fields.ForeignKeyField('coaching.User', source_field='owner_id', db_constraint=True, to_field='id', related_name='goals', on_delete=OnDelete.CASCADE)),
+                ('owner', fields.ForeignKeyField('identity.User', source_field='owner_id', db_constraint=True, to_field='id', related_name='goals', on_delete=OnDelete.CASCADE)),
                 ('title', fields.CharField(max_length=200)),
                 ('detail', fields.TextField(default='', unique=False)),
                 ('status', fields.CharEnumField(default=GoalStatus.OPEN, description='OPEN: open\nDONE: done', enum_type=GoalStatus, max_length=16)),
                 ('target_date', fields.DateField(null=True)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('shared_with', fields.ManyToManyField('coaching.User', unique=True, db_constraint=True, through='goal_shares', forward_key='user_id', backward_key='goals_id', related_name='goals_shared_with_me', on_delete=OnDelete.CASCADE)),
+                ('shared_with', fields.ManyToManyField('identity.User', unique=True, db_constraint=True, through='goal_shares', forward_key='user_id', backward_key='goals_id', related_name='goals_shared_with_me', on_delete=OnDelete.CASCADE)),
             ],
             options={'table': 'goals', 'app': 'coaching', 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
-            name='Invitation',
+            name='Notice',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('email', fields.CharField(max_length=254)),
-                ('name', fields.CharField(max_length=120)),
-                ('roles_csv', fields.CharField(max_length=64)),
-                ('token_hash', fields.CharField(unique=True, max_length=64)),
-                ('invited_by', fields.ForeignKeyField('coaching.User', source_field='invited_by_id', db_constraint=True, to_field='id', related_name='invitations_sent', on_delete=OnDelete.CASCADE)),
+                ('recipient', fields.ForeignKeyField('identity.User', source_field='recipient_id', db_constraint=True, to_field='id', related_name='notices', on_delete=OnDelete.CASCADE)),
+                ('message', fields.CharField(max_length=500)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
-                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('dismissed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'invitations', 'app': 'coaching', 'pk_attr': 'id'},
+            options={'table': 'notices', 'app': 'coaching', 'pk_attr': 'id', 'table_description': 'Something a person should know that happened without them: shown on their home page'},
             bases=['Model'],
         ),
         ops.CreateModel(
             name='Pairing',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('coach', fields.ForeignKeyField('coaching.User', source_field='coach_id', db_constraint=True, to_field='id', related_name='pairings_as_coach', on_delete=OnDelete.CASCADE)),
-                ('rep', fields.ForeignKeyField('coaching.User', source_field='rep_id', db_constraint=True, to_field='id', related_name='pairings_as_rep', on_delete=OnDelete.CASCADE)),
+                ('coach', fields.ForeignKeyField('identity.User', source_field='coach_id', db_constraint=True, to_field='id', related_name='pairings_as_coach', on_delete=OnDelete.CASCADE)),
+                ('rep', fields.ForeignKeyField('identity.User', source_field='rep_id', db_constraint=True, to_field='id', related_name='pairings_as_rep', on_delete=OnDelete.CASCADE)),
                 ('kind', fields.CharEnumField(description='MANAGER: manager\nMENTOR: mentor', enum_type=PairingKind, max_length=16)),
                 ('agreement_sees', fields.TextField(unique=False)),
                 ('agreement_why', fields.TextField(unique=False)),
                 ('agreement_cadence', fields.CharField(max_length=200)),
                 ('status', fields.CharEnumField(default=PairingStatus.PROPOSED, description='PROPOSED: proposed\nACTIVE: active\nDECLINED: declined\nENDED: ended', enum_type=PairingStatus, max_length=16)),
-                ('proposed_by', fields.ForeignKeyField('coaching.User', source_field='proposed_by_id', db_constraint=True, to_field='id', related_name='pairings_proposed', on_delete=OnDelete.CASCADE)),
+                ('proposed_by', fields.ForeignKeyField('identity.User', source_field='proposed_by_id', db_constraint=True, to_field='id', related_name='pairings_proposed', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('responded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('ended_by', fields.ForeignKeyField('coaching.User', source_field='ended_by_id', null=True, db_constraint=True, to_field='id', related_name='pairings_ended', on_delete=OnDelete.SET_NULL)),
+                ('ended_by', fields.ForeignKeyField('identity.User', source_field='ended_by_id', null=True, db_constraint=True, to_field='id', related_name='pairings_ended', on_delete=OnDelete.SET_NULL)),
+                ('ended_reason', fields.CharField(default='', max_length=300)),
             ],
             options={'table': 'pairings', 'app': 'coaching', 'pk_attr': 'id'},
             bases=['Model'],
@@ -109,11 +83,11 @@ class Migration(migrations.Migration):
                 ('title', fields.CharField(max_length=120)),
                 ('starts_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
                 ('duration_minutes', fields.IntField()),
-                ('created_by', fields.ForeignKeyField('coaching.User', source_field='created_by_id', db_constraint=True, to_field='id', related_name='sessions_created', on_delete=OnDelete.CASCADE)),
+                ('created_by', fields.ForeignKeyField('identity.User', source_field='created_by_id', db_constraint=True, to_field='id', related_name='sessions_created', on_delete=OnDelete.CASCADE)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('shared_notes', fields.TextField(default='', unique=False)),
                 ('shared_notes_updated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('shared_notes_updated_by', fields.ForeignKeyField('coaching.User', source_field='shared_notes_updated_by_id', null=True, db_constraint=True, to_field='id', related_name='shared_notes_edits', on_delete=OnDelete.SET_NULL)),
+                ('shared_notes_updated_by', fields.ForeignKeyField('identity.User', source_field='shared_notes_updated_by_id', null=True, db_constraint=True, to_field='id', related_name='shared_notes_edits', on_delete=OnDelete.SET_NULL)),
             ],
             options={'table': 'coaching_sessions', 'app': 'coaching', 'pk_attr': 'id'},
             bases=['Model'],
@@ -123,7 +97,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('session', fields.ForeignKeyField('coaching.CoachingSession', source_field='session_id', db_constraint=True, to_field='id', related_name='agenda_items', on_delete=OnDelete.CASCADE)),
-                ('author', fields.ForeignKeyField('coaching.User', source_field='author_id', db_constraint=True, to_field='id', related_name='agenda_items', on_delete=OnDelete.CASCADE)),
+                ('author', fields.ForeignKeyField('identity.User', source_field='author_id', db_constraint=True, to_field='id', related_name='agenda_items', on_delete=OnDelete.CASCADE)),
                 ('text', fields.CharField(max_length=300)),
                 ('done', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -135,7 +109,7 @@ class Migration(migrations.Migration):
             name='PipelineSnapshot',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('owner', fields.ForeignKeyField('coaching.User', source_field='owner_id', db_constraint=True, to_field='id', related_name='snapshots', on_delete=OnDelete.CASCADE)),
+                ('owner', fields.ForeignKeyField('identity.User', source_field='owner_id', db_constraint=True, to_field='id', related_name='snapshots', on_delete=OnDelete.CASCADE)),
                 ('session', fields.ForeignKeyField('coaching.CoachingSession', source_field='session_id', null=True, db_constraint=True, to_field='id', related_name='snapshots', on_delete=OnDelete.SET_NULL)),
                 ('taken_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('source', fields.CharField(default='CSV import', max_length=60)),
@@ -149,7 +123,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('session', fields.ForeignKeyField('coaching.CoachingSession', source_field='session_id', db_constraint=True, to_field='id', related_name='private_notes', on_delete=OnDelete.CASCADE)),
-                ('author', fields.ForeignKeyField('coaching.User', source_field='author_id', db_constraint=True, to_field='id', related_name='private_notes', on_delete=OnDelete.CASCADE)),
+                ('author', fields.ForeignKeyField('identity.User', source_field='author_id', db_constraint=True, to_field='id', related_name='private_notes', on_delete=OnDelete.CASCADE)),
                 ('body', fields.TextField(default='', unique=False)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
@@ -160,12 +134,12 @@ class Migration(migrations.Migration):
             name='Reflection',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('author', fields.ForeignKeyField('coaching.User', source_field='author_id', db_constraint=True, to_field='id', related_name='reflections', on_delete=OnDelete.CASCADE)),
+                ('author', fields.ForeignKeyField('identity.User', source_field='author_id', db_constraint=True, to_field='id', related_name='reflections', on_delete=OnDelete.CASCADE)),
                 ('session', fields.ForeignKeyField('coaching.CoachingSession', source_field='session_id', null=True, db_constraint=True, to_field='id', related_name='reflections', on_delete=OnDelete.SET_NULL)),
                 ('body', fields.TextField(unique=False)),
                 ('body_html', fields.TextField(unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('shared_with', fields.ManyToManyField('coaching.User', unique=True, db_constraint=True, through='reflection_shares', forward_key='user_id', backward_key='reflections_id', related_name='reflections_shared_with_me', on_delete=OnDelete.CASCADE)),
+                ('shared_with', fields.ManyToManyField('identity.User', unique=True, db_constraint=True, through='reflection_shares', forward_key='user_id', backward_key='reflections_id', related_name='reflections_shared_with_me', on_delete=OnDelete.CASCADE)),
             ],
             options={'table': 'reflections', 'app': 'coaching', 'pk_attr': 'id'},
             bases=['Model'],
@@ -182,19 +156,6 @@ class Migration(migrations.Migration):
                 ('close_date', fields.DateField(null=True)),
             ],
             options={'table': 'snapshot_deals', 'app': 'coaching', 'pk_attr': 'id'},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
-            name='WebSession',
-            fields=[
-                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('key_hash', fields.CharField(unique=True, max_length=64)),
-                ('user', fields.ForeignKeyField('coaching.User', source_field='user_id', null=True, db_constraint=True, to_field='id', related_name='web_sessions', on_delete=OnDelete.CASCADE)),
-                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
-            ],
-            options={'table': 'web_sessions', 'app': 'coaching', 'pk_attr': 'id', 'table_description': 'A server-side browser session: the cookie holds only a random id, hashed here.'},
             bases=['Model'],
         ),
     ]

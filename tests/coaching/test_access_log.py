@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from coaching import goals, reflections, snapshots
+from coaching.clock import now
 from coaching.errors import NotFound
 from coaching.models import AccessEvent, CoachingSession, Goal, PipelineSnapshot, Reflection, User
-from coaching.people import now
 from tests.factories import (
     make_goal,
     make_pairing,
@@ -69,7 +69,7 @@ async def coaching_pair() -> Pair:
 async def reads_of(rep: User) -> set[tuple[int, str, int]]:
     """(who, what kind, which) of every access event about the rep."""
     events = await AccessEvent.filter(subject_id=rep.id)
-    return {(e.actor_id, e.object_type, e.object_id) for e in events}  # type: ignore[attr-defined]
+    return {(e.actor_id, e.object_kind, e.object_id) for e in events}
 
 
 # --- reads by the coach are logged ------------------------------------------------------
@@ -84,10 +84,10 @@ async def test_coach_opening_a_session_page_is_logged_with_who_what_and_when(app
         after = now()
 
     assert page.status_code == 200
-    event = await AccessEvent.get(subject_id=pair.rep.id, object_type="session")
-    assert event.actor_id == pair.coach.id  # type: ignore[attr-defined]
+    event = await AccessEvent.get(subject_id=pair.rep.id, object_kind="session")
+    assert event.actor_id == pair.coach.id
     assert event.object_id == pair.session.id
-    assert event.action == "read"
+    assert event.kind == "read"
     assert before <= event.at <= after
 
 
@@ -205,7 +205,7 @@ async def test_revoking_a_shared_goal_hides_it_from_the_coach_on_the_next_reques
 
         revoked = await browser.post(f"/goals/{pair.shared_goal.id}/sharing", {})
         assert revoked.status_code == 303
-        goal_reads = AccessEvent.filter(object_type="goal", object_id=pair.shared_goal.id)
+        goal_reads = AccessEvent.filter(object_kind="goal", object_id=pair.shared_goal.id)
         reads_before = await goal_reads.count()
 
         page = await coach.get(url)
@@ -258,7 +258,7 @@ async def test_ending_the_pairing_hides_the_session_from_the_coach_on_the_next_r
     app, browser
 ) -> None:
     pair = await coaching_pair()
-    pairing_id = pair.session.pairing_id  # type: ignore[attr-defined]
+    pairing_id = pair.session.pairing_id
     await browser.login(pair.rep)
     async with open_browser(app) as coach:
         await coach.login(pair.coach)

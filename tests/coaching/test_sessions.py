@@ -3,9 +3,9 @@ from datetime import date, time, timedelta
 import pytest
 
 from coaching import sessions
+from coaching.clock import now
 from coaching.errors import Invalid, NotFound, PermissionDenied
 from coaching.models import AgendaItem, PairingStatus
-from coaching.people import now
 from tests.factories import make_pairing, make_session, make_user
 
 

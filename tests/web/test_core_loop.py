@@ -3,8 +3,8 @@
 import html
 from datetime import timedelta
 
+from coaching.clock import now
 from coaching.models import AgendaItem, CoachingSession, Goal, Pairing, PairingStatus, Reflection
-from coaching.people import now
 from playbooks.models import Playbook
 from tests.factories import make_pairing, make_session, make_user, text_of
 

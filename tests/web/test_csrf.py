@@ -13,8 +13,10 @@ import pytest
 from tortoise import Tortoise
 
 from app.routes import ROUTES
-from coaching import people
-from coaching.models import AgendaItem, WebSession
+from coaching.clock import now
+from coaching.identity import invitations
+from coaching.identity.models import WebSession
+from coaching.models import AgendaItem, Notice
 from tests.factories import (
     PASSWORD,
     Browser,
@@ -57,7 +59,7 @@ async def database_state() -> dict[str, list[Any]]:
         rows = await model.all().order_by(model._meta.pk_attr).values()
         state[model._meta.db_table] = rows
         for name in model._meta.m2m_fields:
-            through_tables.add(model._meta.fields_map[name].through)  # type: ignore[attr-defined]
+            through_tables.add(model._meta.fields_map[name].through)
     for table in sorted(through_tables):
         rows = await models[0]._meta.db.execute_query_dict(f'SELECT * FROM "{table}"')
         state[table] = sorted(rows, key=lambda row: sorted(row.items()))
@@ -81,7 +83,7 @@ async def signed_in_world(browser: Browser) -> tuple[dict[str, object], dict[str
     item = await AgendaItem.create(session=session, author=me, text="Northwind renewal")
     coached = await make_pairing(coach, me)
     own_session = await make_session(coached)
-    token = await people.invite(me, "newcomer@example.com", "New Comer", ["rep"], 7)
+    token = await invitations.invite(me, "newcomer@example.com", "New Comer", ["rep"], 7)
     await browser.login(me)
     ids: dict[str, object] = {
         "sessions": session.id,
@@ -93,8 +95,9 @@ async def signed_in_world(browser: Browser) -> tuple[dict[str, object], dict[str
         "playbooks": (await make_playbook(me)).id,
         "people": rep.id,
         "invitations": token,
+        "notices": (await Notice.create(recipient=me, message="A pairing ended.")).id,
     }
-    day = (people.now() + timedelta(days=3)).date().isoformat()
+    day = (now() + timedelta(days=3)).date().isoformat()
     form = {
         "text": "Added without a token",
         "shared_notes": "Overwritten without a token",
@@ -191,7 +194,7 @@ async def test_post_with_the_right_csrf_token_adds_the_agenda_item(browser: Brow
     assert response.status_code == 303
     assert response.headers["location"].endswith(f"/sessions/{session.id}")
     item = await AgendaItem.get(session_id=session.id)
-    assert item.text == "Prepare the Northwind call" and item.author_id == rep.id  # type: ignore[attr-defined]
+    assert item.text == "Prepare the Northwind call" and item.author_id == rep.id
 
 
 # --- security headers ------------------------------------------------------------------

@@ -48,7 +48,7 @@ async def test_every_get_page_renders_for_every_demo_role(app, browser):
     assert len(paths) > 15
     for email, *_ in DEMO_PEOPLE:
         browser.client.cookies.clear()
-        user = await User.get(email=email)
+        user = await User.filter(email=email).prefetch_related("role_rows").get()
         assert (await browser.login(user, DEMO_PASSWORD)).status_code == 303
         for path in paths:
             response = await browser.get(path)

@@ -20,8 +20,9 @@ from starlette.applications import Starlette
 
 from app.main import create_app
 from app.settings import OidcSettings, Settings
-from coaching.models import User, WebSession
-from coaching.people import hash_token
+from coaching.identity.accounts import hash_token
+from coaching.identity.models import WebSession
+from coaching.models import User
 from tests.factories import make_user, text_of
 from tests.web.oidc_provider import Provider, running_provider
 
@@ -139,7 +140,7 @@ async def test_sso_signs_in_person_whose_verified_email_matches_an_account(
     # The browser's cookie now names a session row for this person...
     key = browser_sso.cookies["tandem_session"]
     row = await WebSession.get(key_hash=hash_token(key))
-    assert row.user_id == user.id  # type: ignore[attr-defined]
+    assert row.user_id == user.id
     assert await WebSession.filter(user_id=user.id).count() == 1
     # ...a fresh one: the pre-sign-in session (which held the OIDC state) is gone.
     assert key != anonymous_key

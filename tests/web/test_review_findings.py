@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import httpx
 import pytest_asyncio
 
+from coaching.clock import now
 from coaching.models import AgendaItem, CoachingSession, Goal, Pairing
-from coaching.people import now
 from tests.factories import Browser, make_pairing, make_session, make_snapshot, make_user
 
 HUGE = "99999999999999999999"  # wider than any integer column

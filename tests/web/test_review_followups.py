@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 
 from coaching import sessions
+from coaching.clock import now
 from coaching.errors import Invalid
-from coaching.models import WebSession
-from coaching.people import MAX_FAILED_LOGINS, authenticate, hash_token, now
+from coaching.identity.accounts import hash_token
+from coaching.identity.models import WebSession
+from coaching.identity.passwords import authenticate
+from coaching.identity.throttle import FREE_ATTEMPTS
 from tests.factories import PASSWORD, make_pairing, make_session, make_user, text_of
 
 
@@ -27,7 +30,7 @@ async def test_coach_home_lists_only_their_own_agenda_items_the_rep_sees_all(bro
 
 async def test_failures_from_another_address_do_not_lock_the_owner_out(db):
     owner = await make_user()
-    for _ in range(MAX_FAILED_LOGINS):
+    for _ in range(FREE_ATTEMPTS):
         with pytest.raises(Invalid):
             await authenticate(owner.email, "wrong password!", "203.0.113.9")
     signed_in = await authenticate(owner.email, PASSWORD, "198.51.100.7")

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from app.access import declared_access
 from app.routes import ROUTES
-from coaching.models import AgendaItem
+from coaching.models import AgendaItem, Notice
 from tests.factories import (
     make_goal,
     make_pairing,
@@ -52,6 +52,7 @@ async def existing_ids() -> dict[str, object]:
         "snapshots": (await make_snapshot(rep, session)).id,
         "playbooks": (await make_playbook(coach, published=True)).id,
         "people": rep.id,
+        "notices": (await Notice.create(recipient=rep, message="A pairing ended.")).id,
     }
 
 
@@ -141,8 +142,6 @@ async def test_signed_in_person_without_the_role_is_refused_role_only_routes(app
                         response = await browser.post(url, {"title": "Not for you"})
                     covered.add(path)
                     if response.status_code != 403:
-                        wrong.append(
-                            f"{person.roles_csv}: {method} {url} -> {response.status_code}"
-                        )
+                        wrong.append(f"{person.roles}: {method} {url} -> {response.status_code}")
     assert covered == {path for path, _ in role_routes}
     assert not wrong, "role-only routes reached without the role:\n" + "\n".join(wrong)
