@@ -1,7 +1,8 @@
 """Who may reach a route at all. Every route declares one of these; a test walks them all.
 
-Object-level rules (whose session, which goal) live in coaching/privacy.py; this layer
-only says "anyone", "signed in" or "signed in with one of these roles".
+Object-level rules (whose session, which goal) live in coaching/policy/; this layer only
+says "anyone", "signed in", or "signed in and allowed this kind action" (such as
+"playbook: create"), which the same policies decide.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from app.security import UNSAFE_METHODS, csrf_ok
 from coaching.errors import PermissionDenied
-from coaching.models import Role, User
+from coaching.models import User
+from coaching.policy import Action, can, describe, policy_for
 
 View = Callable[[Request], Awaitable[Response]]
 
@@ -38,20 +40,29 @@ register_url_convertor("id", IdConvertor())
 @dataclass(frozen=True)
 class Access:
     kind: str
-    roles: tuple[Role, ...] = ()
+    policy_kind: str = ""
+    action: Action | None = None
 
     def describe(self) -> str:
-        if self.roles:
-            return "signed in as " + " or ".join(r.value for r in self.roles)
+        if self.action is not None:
+            return f"signed in, and allowed to {self.action.value} ({self.policy_kind})"
         return self.kind
+
+    def allows(self, user: User | None) -> bool:
+        if self.kind == "public":
+            return True
+        if self.action is None:
+            return user is not None
+        return can(user, self.action, self.policy_kind)
 
 
 PUBLIC = Access("public")
 SIGNED_IN = Access("signed-in")
 
 
-def role(*roles: Role) -> Access:
-    return Access("role", roles)
+def allowed(policy_kind: str, action: Action) -> Access:
+    """Signed in, and the policy of `policy_kind` grants its kind action `action`."""
+    return Access("policy", policy_kind, action)
 
 
 class CsrfRefused(PermissionDenied):
@@ -70,9 +81,10 @@ def guarded(view: View, access: Access) -> View:
         if access.kind != "public" and user is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        if access.roles and not (user and user.has_role(*access.roles)):
-            needed = " or ".join(r.value for r in access.roles)
-            raise PermissionDenied(f"This page is for people with the {needed} role.")
+        if not access.allows(user):
+            assert access.action is not None
+            policy = policy_for(access.policy_kind)
+            raise PermissionDenied(describe(access.action, policy, on_kind=True))
         return await view(request)
 
     return endpoint

@@ -95,6 +95,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_permissions(args: argparse.Namespace) -> int:
+    import playbooks.policy  # noqa: F401  (registers the playbook policy)
+    from coaching.policy.docs import permissions_markdown
+
+    sys.stdout.write(permissions_markdown())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tandem", description="Tandem sales coaching")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="create the demo organisation once").set_defaults(func=cmd_demo)
+    sub.add_parser(
+        "permissions", help="print the table of who may do what (docs/permissions.md)"
+    ).set_defaults(func=cmd_permissions)
     admin = sub.add_parser("createadmin", help="create an admin account")
     admin.add_argument("--email")
     admin.add_argument("--name")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.staticfiles import StaticFiles
 
-from app.access import PUBLIC, SIGNED_IN, page, role, static_mount
+from app.access import PUBLIC, SIGNED_IN, allowed, page, static_mount
 from app.settings import ROOT
 from app.views import (
     account,
@@ -20,13 +20,13 @@ from app.views import (
     sessions,
     snapshots,
 )
-from coaching.models import Role
+from coaching.policy import Action
 
 GET_POST = ["GET", "POST"]
 POST = ["POST"]
-ADMIN = role(Role.ADMIN)
-COACHES = role(Role.ADMIN, Role.MANAGER)
-TRAINER = role(Role.TRAINER)
+MANAGE_PEOPLE = allowed("person", Action.MANAGE)
+PROPOSE_PAIRINGS = allowed("pairing", Action.PROPOSE)
+WRITE_PLAYBOOKS = allowed("playbook", Action.CREATE)
 
 ROUTES = [
     page("/healthz", health.check, name="health:check", access=PUBLIC),
@@ -89,7 +89,13 @@ ROUTES = [
         methods=POST,
     ),
     page("/pairings", pairings.index, name="pairings:index", access=SIGNED_IN),
-    page("/pairings/new", pairings.new, name="pairings:new", access=COACHES, methods=GET_POST),
+    page(
+        "/pairings/new",
+        pairings.new,
+        name="pairings:new",
+        access=PROPOSE_PAIRINGS,
+        methods=GET_POST,
+    ),
     page("/pairings/{id:id}", pairings.detail, name="pairings:detail", access=SIGNED_IN),
     page(
         "/pairings/{id:id}/respond",
@@ -133,20 +139,26 @@ ROUTES = [
         methods=POST,
     ),
     page("/playbooks", playbooks.index, name="playbooks:index", access=SIGNED_IN),
-    page("/playbooks/new", playbooks.new, name="playbooks:new", access=TRAINER, methods=GET_POST),
+    page(
+        "/playbooks/new",
+        playbooks.new,
+        name="playbooks:new",
+        access=WRITE_PLAYBOOKS,
+        methods=GET_POST,
+    ),
     page("/playbooks/{id:id}", playbooks.detail, name="playbooks:detail", access=SIGNED_IN),
     page(
         "/playbooks/{id:id}/edit",
         playbooks.edit,
         name="playbooks:edit",
-        access=TRAINER,
+        access=WRITE_PLAYBOOKS,
         methods=GET_POST,
     ),
     page(
         "/playbooks/{id:id}/publish",
         playbooks.publish,
         name="playbooks:publish",
-        access=TRAINER,
+        access=WRITE_PLAYBOOKS,
         methods=POST,
     ),
     page(
@@ -156,20 +168,22 @@ ROUTES = [
         access=SIGNED_IN,
         methods=POST,
     ),
-    page("/admin/people", admin.people_index, name="admin:people", access=ADMIN),
-    page("/admin/invite", admin.invite, name="admin:invite", access=ADMIN, methods=GET_POST),
+    page("/admin/people", admin.people_index, name="admin:people", access=MANAGE_PEOPLE),
+    page(
+        "/admin/invite", admin.invite, name="admin:invite", access=MANAGE_PEOPLE, methods=GET_POST
+    ),
     page(
         "/admin/people/{id:id}/roles",
         admin.set_roles,
         name="admin:roles",
-        access=ADMIN,
+        access=MANAGE_PEOPLE,
         methods=POST,
     ),
     page(
         "/admin/people/{id:id}/active",
         admin.set_active,
         name="admin:active",
-        access=ADMIN,
+        access=MANAGE_PEOPLE,
         methods=POST,
     ),
     static_mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static"),

@@ -12,25 +12,34 @@ from starlette.templating import Jinja2Templates
 
 from app.security import CSRF_FIELD, csrf_token
 from app.settings import ROOT
-from coaching.models import Role, User
+from coaching.models import User
+from coaching.policy import Action, can
 from coaching.timezones import to_local
 
-NAV = [
+# (label, route, the kind action that makes the entry useful, or None for everyone)
+NAV: list[tuple[str, str, tuple[Action, str] | None]] = [
     ("Home", "home:index", None),
     ("Sessions", "sessions:index", None),
-    ("My goals", "goals:index", None),
-    ("Journal", "reflections:index", None),
-    ("Pipeline", "snapshots:index", Role.REP),
+    ("My goals", "goals:index", (Action.CREATE, "goal")),
+    ("Journal", "reflections:index", (Action.CREATE, "reflection")),
+    ("Pipeline", "snapshots:index", (Action.CREATE, "snapshot")),
     ("Pairings", "pairings:index", None),
     ("Playbooks", "playbooks:index", None),
-    ("People", "admin:people", Role.ADMIN),
+    ("People", "admin:people", (Action.MANAGE, "person")),
 ]
 
 
 def nav_for(user: User | None) -> list[tuple[str, str]]:
     if user is None:
         return []
-    return [(label, name) for label, name, needs in NAV if needs is None or user.has_role(needs)]
+    return [(label, name) for label, name, needs in NAV if needs is None or can(user, *needs)]
+
+
+@pass_context
+def can_in_template(ctx: Any, action: str, obj: Any) -> bool:
+    """`can("publish", playbook)` or `can("propose", "pairing")` for the signed-in person:
+    decided from what the page loaded, never a query."""
+    return can(ctx.get("user"), Action(action), obj)
 
 
 def pop_flashes(request: Request) -> list[dict[str, Any]]:
@@ -82,7 +91,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processors=[_context])
     env = templates.env
     env.filters.update(local=local, local_iso=local_iso, money=money, day=day)
-    env.globals["Role"] = Role
+    env.globals["can"] = can_in_template
     env.trim_blocks = True
     env.lstrip_blocks = True
     return templates

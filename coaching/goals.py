@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from coaching import access, privacy
-from coaching.errors import Invalid, NotFound
-from coaching.models import Goal, GoalStatus, ObjectKind, User
-from coaching.privacy import Action
+from coaching.errors import Invalid
+from coaching.models import Goal, GoalStatus, User
+from coaching.policy import Action
+from coaching.policy.reveal import fetch, reveal_one
 from coaching.sharing import set_shared_with
 from coaching.text import clean_line, clean_text
 
@@ -42,30 +42,21 @@ async def add_goal(actor: User, form: dict[str, str]) -> Goal:
     return await Goal.create(owner=actor, title=title, detail=detail, target_date=target)
 
 
-async def _readable_goal(actor: User, goal_id: int) -> Goal:
-    goal = await Goal.get_or_none(id=goal_id)
-    if goal is None or not await privacy.may(actor, Action.READ, goal):
-        raise NotFound("No such goal.")
-    return goal
-
-
 async def get_goal(actor: User, goal_id: int) -> Goal:
     """The goal, for its owner or a coach it is shared with; a coach's read is logged."""
-    goal = await _readable_goal(actor, goal_id)
-    await access.record_reads(actor, goal.owner_id, ObjectKind.GOAL, [goal])
-    return goal
+    return await reveal_one(actor, Goal.filter(id=goal_id), "No such goal.")
 
 
 async def set_goal_status(actor: User, goal_id: int, done: bool) -> Goal:
-    goal = await _readable_goal(actor, goal_id)
-    await privacy.require(actor, Action.WRITE, goal)
+    goal = await fetch(actor, Action.WRITE, Goal.filter(id=goal_id), "No such goal.")
     goal.status = GoalStatus.DONE if done else GoalStatus.OPEN
     await goal.save(update_fields=["status"])
     return goal
 
 
 async def share_goal(actor: User, goal_id: int, coach_ids: list[int]) -> list[User]:
-    return await set_shared_with(actor, await _readable_goal(actor, goal_id), coach_ids)
+    goal = await fetch(actor, Action.SHARE, Goal.filter(id=goal_id), "No such goal.")
+    return await set_shared_with(actor, goal, coach_ids)
 
 
 async def list_my_goals(actor: User, *, open_only: bool = False) -> list[Goal]:

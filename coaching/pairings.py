@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
-from coaching import privacy
 from coaching.clock import now
 from coaching.db import lock, transaction
-from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
+from coaching.errors import Conflict, Invalid, PermissionDenied
 from coaching.identity import audit
 from coaching.identity.accounts import people_with_role, with_roles
 from coaching.identity.models import AuditAction
@@ -24,7 +24,8 @@ from coaching.models import (
     Role,
     User,
 )
-from coaching.privacy import Action
+from coaching.policy import Action, allows, require
+from coaching.policy.reveal import fetch, reveal_one
 from coaching.text import clean_line, clean_text
 
 OPEN = (PairingStatus.PROPOSED, PairingStatus.ACTIVE)
@@ -101,7 +102,8 @@ async def propose_pairing(actor: User, proposal: PairingProposal) -> Pairing:
         raise Invalid(
             {"coach_id": f"{coach.name} isn't a manager; propose a mentor pairing instead."}
         )
-    if not privacy.may_propose_pairing(actor, coach, kind):
+    proposed = Pairing(coach_id=coach.id, rep_id=rep.id, kind=kind)
+    if not await allows(actor, Action.CREATE, proposed):
         raise PermissionDenied("Managers propose pairings in which they are the coach.")
     async with transaction():
         await _lock_rep(rep.id)
@@ -140,18 +142,18 @@ async def _refuse_overlap(coach: User, rep: User, kind: PairingKind) -> None:
         )
 
 
+def _pairing(pairing_id: int) -> QuerySet[Pairing]:
+    return Pairing.filter(id=pairing_id).select_related("coach", "rep", "proposed_by")
+
+
 async def get_pairing(actor: User, pairing_id: int) -> Pairing:
-    pairing = await Pairing.get_or_none(id=pairing_id).select_related("coach", "rep", "proposed_by")
-    if pairing is None or not await privacy.may(actor, Action.READ, pairing):
-        raise NotFound("No such pairing.")
-    return pairing
+    return await reveal_one(actor, _pairing(pairing_id), "No such pairing.")
 
 
 async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pairing:
     async with transaction():
         await _lock_rep(actor.id)
-        pairing = await get_pairing(actor, pairing_id)
-        await privacy.require(actor, Action.RESPOND, pairing)
+        pairing = await fetch(actor, Action.RESPOND, _pairing(pairing_id), "No such pairing.")
         if accept and pairing.kind == PairingKind.MANAGER:
             other = Pairing.filter(
                 rep_id=actor.id, kind=PairingKind.MANAGER, status=PairingStatus.ACTIVE
@@ -166,10 +168,8 @@ async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pair
 
 async def end_pairing(actor: User, pairing_id: int) -> Pairing:
     async with transaction():
-        pairing = await get_pairing(actor, pairing_id)
-        await lock(Pairing.filter(id=pairing.id)).first()
-        await pairing.refresh_from_db(fields=["status"])
-        await privacy.require(actor, Action.END, pairing)
+        await lock(Pairing.filter(id=pairing_id)).first()  # then read its status afresh
+        pairing = await fetch(actor, Action.END, _pairing(pairing_id), "No such pairing.")
         await _end(pairing, actor)
         if actor.id not in (pairing.coach_id, pairing.rep_id):  # an admin ended it
             detail = f"{pairing.kind.value} pairing with {pairing.coach.name} as coach"
@@ -234,8 +234,7 @@ async def list_my_pairings(actor: User) -> list[Pairing]:
 
 
 async def list_all_pairings(actor: User) -> list[Pairing]:
-    if not privacy.may_manage_people(actor):
-        raise PermissionDenied("Only an admin can list every pairing.")
+    await require(actor, Action.MANAGE, "person")
     return (
         await Pairing.filter(status__in=OPEN)
         .select_related("coach", "rep", "proposed_by")

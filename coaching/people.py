@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
-from coaching import privacy
 from coaching.db import lock, transaction
-from coaching.errors import Invalid, NotFound
+from coaching.errors import Invalid
 from coaching.identity import audit, throttle
-from coaching.identity.accounts import parse_roles, replace_roles, require_admin, with_roles
+from coaching.identity.accounts import parse_roles, replace_roles, with_roles
 from coaching.identity.models import AuditAction, Role, User, UserRole
 from coaching.identity.web_sessions import sign_out_everywhere
 from coaching.pairings import end_pairings_of
+from coaching.policy import Action, require
+from coaching.policy.reveal import reveal_one
 
 PEOPLE_PAGE = 50
 MAX_QUERY = 100
 
 
 async def list_people(actor: User, query: str = "", page: int = 1) -> tuple[list[User], bool]:
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     query = query.strip()
     if len(query) > MAX_QUERY:
         raise Invalid({"q": f"Search for at most {MAX_QUERY} characters."})
@@ -37,10 +38,7 @@ async def list_people(actor: User, query: str = "", page: int = 1) -> tuple[list
 
 
 async def get_person(actor: User, user_id: int) -> User:
-    person = await with_roles(User.filter(id=user_id)).first()
-    if person is None or not await privacy.may(actor, privacy.Action.READ, person):
-        raise NotFound("No such person.")
-    return person
+    return await reveal_one(actor, with_roles(User.filter(id=user_id)), "No such person.")
 
 
 async def _refuse_losing_last_admin(person: User) -> None:
@@ -57,7 +55,7 @@ async def _refuse_losing_last_admin(person: User) -> None:
 
 
 async def set_roles(actor: User, user_id: int, roles: list[str]) -> User:
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     errors: dict[str, str] = {}
     parsed = parse_roles(roles, errors)
     if errors:
@@ -81,7 +79,7 @@ async def set_roles(actor: User, user_id: int, roles: list[str]) -> User:
 
 
 async def set_active(actor: User, user_id: int, active: bool) -> User:
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     async with transaction():
         person = await get_person(actor, user_id)
         if person.is_active == active:
@@ -101,7 +99,7 @@ async def set_active(actor: User, user_id: int, active: bool) -> User:
 
 
 async def clear_login_delay(actor: User, user_id: int) -> User:
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     async with transaction():
         person = await get_person(actor, user_id)
         await throttle.clear_for(person.email)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from coaching import access, privacy
-from coaching.errors import Invalid, NotFound
-from coaching.models import ObjectKind, Reflection, User
-from coaching.privacy import Action
+from coaching.errors import Invalid
+from coaching.models import Reflection, User
+from coaching.policy import Action
+from coaching.policy.reveal import fetch, reveal_one
 from coaching.sessions import load_session
 from coaching.sharing import set_shared_with
 from coaching.text import clean_text, render_markdown
@@ -27,22 +27,14 @@ async def write_reflection(actor: User, body: str, session_id: int | None = None
     )
 
 
-async def _readable_reflection(actor: User, reflection_id: int) -> Reflection:
-    reflection = await Reflection.get_or_none(id=reflection_id)
-    if reflection is None or not await privacy.may(actor, Action.READ, reflection):
-        raise NotFound("No such reflection.")
-    return reflection
-
-
 async def get_reflection(actor: User, reflection_id: int) -> Reflection:
     """The entry, for its author or a coach it is shared with; a coach's read is logged."""
-    reflection = await _readable_reflection(actor, reflection_id)
-    await access.record_reads(actor, reflection.author_id, ObjectKind.REFLECTION, [reflection])
-    return reflection
+    return await reveal_one(actor, Reflection.filter(id=reflection_id), "No such reflection.")
 
 
 async def share_reflection(actor: User, reflection_id: int, coach_ids: list[int]) -> list[User]:
-    entry = await _readable_reflection(actor, reflection_id)
+    query = Reflection.filter(id=reflection_id)
+    entry = await fetch(actor, Action.SHARE, query, "No such reflection.")
     return await set_shared_with(actor, entry, coach_ids)
 
 

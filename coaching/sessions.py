@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from tortoise.expressions import Q
 
-from coaching import access, privacy
 from coaching.clock import now
 from coaching.db import lock, transaction
 from coaching.errors import Conflict, Invalid, NotFound
@@ -17,15 +16,14 @@ from coaching.models import (
     AgendaItem,
     CoachingSession,
     Goal,
-    ObjectKind,
     Pairing,
     PipelineSnapshot,
     PrivateNote,
     Reflection,
     User,
 )
-from coaching.pairings import get_pairing
-from coaching.privacy import Action
+from coaching.policy import Action, can, require, scope
+from coaching.policy.reveal import can_see, fetch, reveal, reveal_one
 from coaching.text import clean_line, clean_text
 from coaching.timezones import exists_locally, local_to_utc
 
@@ -77,9 +75,8 @@ def _parse(
 
 
 async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
-    pairing = await get_pairing(actor, pairing_id)
-    await privacy.require(actor, Action.SCHEDULE, pairing)
-    return pairing
+    query = Pairing.filter(id=pairing_id).select_related("coach", "rep")
+    return await fetch(actor, Action.SCHEDULE, query, "No such pairing.")
 
 
 async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
@@ -135,13 +132,13 @@ class SessionPage:
         return self.session.pairing.coach
 
 
+SESSION_RELATED = ("pairing__coach", "pairing__rep", "shared_notes_updated_by")
+
+
 async def load_session(actor: User, session_id: int) -> CoachingSession:
-    session = await CoachingSession.get_or_none(id=session_id).select_related(
-        "pairing__coach", "pairing__rep", "shared_notes_updated_by"
-    )
-    if session is None or not await privacy.may(actor, Action.READ, session):
-        raise NotFound("No such session, or it isn't one of yours.")
-    return session
+    """The session, for its rep or the coach of its active pairing; a coach's read is logged."""
+    query = CoachingSession.filter(id=session_id).select_related(*SESSION_RELATED)
+    return await reveal_one(actor, query, "No such session, or it isn't one of yours.")
 
 
 async def get_session_page(actor: User, session_id: int) -> SessionPage:
@@ -149,28 +146,18 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
     rep_id = session.pairing.rep_id
     agenda = await AgendaItem.filter(session_id=session.id).select_related("author")
     note = await PrivateNote.get_or_none(session_id=session.id, author_id=actor.id)
-    snapshots = await PipelineSnapshot.filter(session_id=session.id).prefetch_related("deals")
-    page = SessionPage(session, agenda, note, snapshots)
-    page.can_write = await privacy.may(actor, Action.WRITE, session)
-    if actor.id == rep_id:
-        return page
-    page.shared_goals = await Goal.filter(
-        privacy.shared_with_me(actor, "owner"), owner_id=rep_id
-    ).distinct()
-    page.shared_reflections = await Reflection.filter(
-        privacy.shared_with_me(actor, "author"), author_id=rep_id
-    ).distinct()
-    await access.record_reads(actor, rep_id, ObjectKind.SESSION, [session])
-    await access.record_reads(actor, rep_id, ObjectKind.SNAPSHOT, snapshots)
-    await access.record_reads(actor, rep_id, ObjectKind.GOAL, page.shared_goals)
-    await access.record_reads(actor, rep_id, ObjectKind.REFLECTION, page.shared_reflections)
+    brought = PipelineSnapshot.filter(session_id=session.id).prefetch_related("deals")
+    page = SessionPage(session, agenda, note, await reveal(actor, brought))
+    page.can_write = can(actor, Action.WRITE, session)
+    if actor.id != rep_id:  # the rep has these on their own pages
+        page.shared_goals = await reveal(actor, Goal.filter(owner_id=rep_id))
+        page.shared_reflections = await reveal(actor, Reflection.filter(author_id=rep_id))
     return page
 
 
 async def _writable_session(actor: User, session_id: int) -> CoachingSession:
-    session = await load_session(actor, session_id)
-    await privacy.require(actor, Action.WRITE, session)
-    return session
+    query = CoachingSession.filter(id=session_id).select_related(*SESSION_RELATED)
+    return await fetch(actor, Action.WRITE, query, "No such session, or it isn't one of yours.")
 
 
 async def add_agenda_item(actor: User, session_id: int, text: str) -> AgendaItem:
@@ -187,11 +174,8 @@ async def add_agenda_item(actor: User, session_id: int, text: str) -> AgendaItem
 
 
 async def _agenda_item(actor: User, item_id: int, action: Action) -> AgendaItem:
-    item = await AgendaItem.get_or_none(id=item_id).select_related("session__pairing")
-    if item is None or not await privacy.may(actor, Action.READ, item):
-        raise NotFound("No such agenda item.")
-    await privacy.require(actor, action, item)
-    return item
+    query = AgendaItem.filter(id=item_id).select_related("session__pairing")
+    return await fetch(actor, action, query, "No such agenda item.")
 
 
 async def toggle_agenda_item(actor: User, item_id: int) -> AgendaItem:
@@ -241,24 +225,25 @@ async def save_private_note(actor: User, session_id: int, body: str) -> PrivateN
     )
     if errors:
         raise Invalid(errors)
-    session = await load_session(actor, session_id)
-    note = await _private_note_of(actor, session)
-    await privacy.require(actor, Action.WRITE, note)
+    if not await can_see(actor, CoachingSession.filter(id=session_id)):
+        raise NotFound("No such session, or it isn't one of yours.")
+    note = await _private_note_of(actor, session_id)
+    await require(actor, Action.WRITE, note)
     note.body = body
     await note.save()
     return note
 
 
-async def _private_note_of(actor: User, session: CoachingSession) -> PrivateNote:
+async def _private_note_of(actor: User, session_id: int) -> PrivateNote:
     """The actor's note on the session, created on first save (a double submit may race)."""
-    note = await PrivateNote.get_or_none(session_id=session.id, author_id=actor.id)
+    note = await PrivateNote.get_or_none(session_id=session_id, author_id=actor.id)
     if note is not None:
         return note
     try:
         async with transaction():
-            return await PrivateNote.create(session=session, author=actor)
+            return await PrivateNote.create(session_id=session_id, author=actor)
     except Conflict:
-        return await PrivateNote.get(session_id=session.id, author_id=actor.id)
+        return await PrivateNote.get(session_id=session_id, author_id=actor.id)
 
 
 async def list_sessions(
@@ -266,7 +251,7 @@ async def list_sessions(
 ) -> list[CoachingSession]:
     """The actor's sessions (as rep, or as coach of an active pairing), nearest first."""
     cutoff = now() - timedelta(hours=2)
-    found = CoachingSession.filter(privacy.sessions_visible_to(actor))
+    found = CoachingSession.filter(scope(actor, Action.READ, CoachingSession))
     if upcoming:
         found = found.filter(starts_at__gte=cutoff).order_by("starts_at")
     else:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from coaching import privacy
 from coaching.db import lock, transaction
 from coaching.errors import Invalid
 from coaching.models import Goal, Pairing, PairingStatus, Reflection, User
-from coaching.privacy import Action
+from coaching.policy import Action, require
 
 
 async def set_shared_with(actor: User, item: Goal | Reflection, coach_ids: list[int]) -> list[User]:
@@ -17,7 +16,7 @@ async def set_shared_with(actor: User, item: Goal | Reflection, coach_ids: list[
     at the same moment either ends first (and the share is refused) or after (and takes
     the share back with it): never a share that outlives its pairing.
     """
-    await privacy.require(actor, Action.SHARE, item)
+    await require(actor, Action.SHARE, item)
     async with transaction():
         pairings = await lock(
             Pairing.filter(rep_id=actor.id, status=PairingStatus.ACTIVE, coach_id__in=coach_ids)

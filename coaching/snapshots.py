@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from coaching import access, privacy
 from coaching.db import transaction
-from coaching.errors import Invalid, NotFound
-from coaching.models import ObjectKind, PipelineSnapshot, SnapshotDeal, User
-from coaching.privacy import Action
-from coaching.sessions import load_session
+from coaching.errors import Invalid
+from coaching.models import CoachingSession, PipelineSnapshot, SnapshotDeal, User
+from coaching.policy import Action
+from coaching.policy.reveal import fetch, reveal_one
 
 
 @dataclass(frozen=True)
@@ -37,24 +36,20 @@ async def create_snapshot(
 
 
 async def get_snapshot(actor: User, snapshot_id: int) -> PipelineSnapshot:
-    snapshot = await PipelineSnapshot.get_or_none(id=snapshot_id).prefetch_related("deals")
-    if snapshot is None or not await privacy.may(actor, Action.READ, snapshot):
-        raise NotFound("No such snapshot.")
-    await access.record_reads(actor, snapshot.owner_id, ObjectKind.SNAPSHOT, [snapshot])
-    return snapshot
+    """The snapshot, for its rep or the coach it was brought to; a coach's read is logged."""
+    query = PipelineSnapshot.filter(id=snapshot_id).prefetch_related("deals")
+    return await reveal_one(actor, query, "No such snapshot.")
 
 
 async def bring_to_session(
     actor: User, snapshot_id: int, session_id: int | None
 ) -> PipelineSnapshot:
     """The rep attaches their snapshot to one of their sessions (or takes it back: None)."""
-    snapshot = await PipelineSnapshot.get_or_none(id=snapshot_id)
-    if snapshot is None or not await privacy.may(actor, Action.WRITE, snapshot):
-        raise NotFound("No such snapshot.")
+    query = PipelineSnapshot.filter(id=snapshot_id)
+    snapshot = await fetch(actor, Action.WRITE, query, "No such snapshot.")
     if session_id is not None:
-        session = await load_session(actor, session_id)
-        if session.pairing.rep_id != actor.id:
-            raise Invalid({"session_id": "Bring a snapshot only to your own sessions."})
+        own = CoachingSession.filter(id=session_id, pairing__rep_id=actor.id)
+        await fetch(actor, Action.WRITE, own, "Bring a snapshot only to your own sessions.")
     snapshot.session_id = session_id
     await snapshot.save(update_fields=["session_id"])
     return snapshot

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from coaching import privacy
 from coaching.clock import now
 from coaching.db import transaction
-from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
+from coaching.errors import Conflict, Invalid
 from coaching.models import User
-from coaching.privacy import Action
+from coaching.policy import Action, can, require
+from coaching.policy.reveal import reveal, reveal_one
 from coaching.text import clean_line, clean_text, render_markdown
 from playbooks.models import Playbook, PlaybookRead, PlaybookStatus
+from playbooks.policy import POLICY as _POLICY  # noqa: F401  (registers the playbook policy)
 
 MAX_BODY = 100_000
-
-
-@privacy.rule(Playbook)
-async def _playbook_rule(actor: User, action: Action, playbook: Any) -> bool:
-    return await privacy.playbook_rule(actor, action, published=playbook.is_published)
 
 
 def _parse(form: dict[str, str]) -> dict[str, str]:
@@ -43,8 +37,7 @@ def _parse(form: dict[str, str]) -> dict[str, str]:
 
 
 async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
-    if not privacy.may_author_playbooks(actor):
-        raise PermissionDenied("Only trainers write playbooks.")
+    await require(actor, Action.CREATE, "playbook")
     parsed = _parse(form)
     return await Playbook.create(
         author=actor,
@@ -56,15 +49,13 @@ async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
 
 
 async def get_playbook(actor: User, playbook_id: int) -> Playbook:
-    playbook = await Playbook.get_or_none(id=playbook_id).select_related("author")
-    if playbook is None or not await privacy.may(actor, Action.READ, playbook):
-        raise NotFound("No such playbook.")
-    return playbook
+    query = Playbook.filter(id=playbook_id).select_related("author")
+    return await reveal_one(actor, query, "No such playbook.")
 
 
 async def edit_playbook(actor: User, playbook_id: int, form: dict[str, str]) -> Playbook:
     playbook = await get_playbook(actor, playbook_id)
-    await privacy.require(actor, Action.WRITE, playbook)
+    await require(actor, Action.WRITE, playbook)
     fields = _parse(form)
     playbook.update_from_dict({**fields, "body_html": render_markdown(fields["body"])})
     await playbook.save()
@@ -73,7 +64,7 @@ async def edit_playbook(actor: User, playbook_id: int, form: dict[str, str]) -> 
 
 async def publish_playbook(actor: User, playbook_id: int) -> Playbook:
     playbook = await get_playbook(actor, playbook_id)
-    await privacy.require(actor, Action.PUBLISH, playbook)
+    await require(actor, Action.PUBLISH, playbook)
     playbook.status = PlaybookStatus.PUBLISHED
     playbook.published_at = now()
     await playbook.save(update_fields=["status", "published_at", "updated_at"])
@@ -83,9 +74,7 @@ async def publish_playbook(actor: User, playbook_id: int) -> Playbook:
 async def list_playbooks(actor: User) -> list[Playbook]:
     """Published playbooks for everyone, plus drafts for trainers."""
     found = Playbook.all().select_related("author")
-    if not privacy.may_author_playbooks(actor):
-        found = found.filter(status=PlaybookStatus.PUBLISHED)
-    return await found.order_by("status", "-published_at", "-updated_at")
+    return await reveal(actor, found.order_by("status", "-published_at", "-updated_at"))
 
 
 async def read_ids(actor: User) -> set[int]:
@@ -114,7 +103,7 @@ async def list_unread(actor: User, limit: int = 5) -> list[Playbook]:
 
 
 async def list_drafts(actor: User, limit: int = 5) -> list[Playbook]:
-    if not privacy.may_author_playbooks(actor):
+    if not can(actor, Action.CREATE, "playbook"):
         return []
     drafts = Playbook.filter(status=PlaybookStatus.DRAFT).order_by("-updated_at")
     return await drafts.limit(limit)

@@ -5,15 +5,15 @@ from starlette.responses import Response
 
 from app.web import me, redirect, render
 from coaching.home import dismiss_notice, home_for
-from coaching.models import Role
+from coaching.policy import Action, can
 from playbooks.library import list_drafts, list_unread
 
 
 async def index(request: Request) -> Response:
     user = me(request)
     home = await home_for(user)
-    unread = await list_unread(user) if user.has_role(Role.MANAGER, Role.TRAINER) else []
-    drafts = await list_drafts(user) if user.has_role(Role.TRAINER) else []
+    unread = await list_unread(user) if can(user, Action.LEARN, "playbook") else []
+    drafts = await list_drafts(user)
     return render(request, "home/index.html", home=home, unread_playbooks=unread, drafts=drafts)
 
 

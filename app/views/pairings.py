@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.web import form_of, me, redirect, render, render_invalid
 from coaching import pairings
 from coaching.errors import Conflict, Invalid
-from coaching.models import Role
+from coaching.policy import Action, can
 
 AGREEMENT_HINTS = {
     "sees": "The sessions we schedule, their agenda and shared notes, the goals and reflections "
@@ -23,7 +23,7 @@ AGREEMENT_HINTS = {
 async def index(request: Request) -> Response:
     user = me(request)
     mine = await pairings.list_my_pairings(user)
-    everyone = await pairings.list_all_pairings(user) if user.has_role(Role.ADMIN) else []
+    everyone = await pairings.list_all_pairings(user) if can(user, Action.MANAGE, "person") else []
     return render(request, "pairings/index.html", mine=mine, everyone=everyone)
 
 
@@ -33,7 +33,7 @@ async def new(request: Request) -> Response:
     context: dict[str, Any] = {"coaches": coaches, "reps": reps, "hints": AGREEMENT_HINTS}
     if request.method != "POST":  # GET, or HEAD
         form = {
-            "kind": "manager" if user.has_role(Role.MANAGER) else "mentor",
+            "kind": "manager" if can(user, Action.COACH, "pairing") else "mentor",
             "coach_id": str(user.id),
             **AGREEMENT_HINTS,
         }

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from tortoise.queryset import QuerySet
 
 from coaching.db import transaction
-from coaching.errors import Invalid, PermissionDenied
+from coaching.errors import Invalid
 from coaching.identity.models import EMAIL_MAX, NAME_MAX, Role, User, UserRole
 from coaching.identity.passwords import check_password, hash_password, verify_password
 from coaching.identity.web_sessions import sign_out_everywhere
@@ -64,11 +64,6 @@ def check_timezone(value: object, errors: dict[str, str]) -> str:
 
 def timezone_names() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
-
-
-def require_admin(actor: User) -> None:
-    if not (actor.is_active and actor.has_role(Role.ADMIN)):
-        raise PermissionDenied("Only an admin can manage people.")
 
 
 def with_roles(query: QuerySet[User]) -> QuerySet[User]:

@@ -22,11 +22,11 @@ from coaching.identity.accounts import (
     create_user,
     hash_token,
     parse_roles,
-    require_admin,
 )
 from coaching.identity.models import AuditAction, Invitation, PasswordReset, User
 from coaching.identity.passwords import check_password, hash_password
 from coaching.identity.web_sessions import sign_out_everywhere
+from coaching.policy import Action, require
 
 
 def _new_token() -> tuple[str, str]:
@@ -41,7 +41,7 @@ def _pending() -> Q:
 async def invite(actor: User, email: str, name: str, roles: list[str], days: int) -> str:
     """Create an invitation, replacing any pending one for the address, and return its
     one-time token (shown once, stored hashed)."""
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     errors: dict[str, str] = {}
     email = check_email(email, errors)
     name = check_name(name, errors)
@@ -87,14 +87,14 @@ async def get_invitation(invitation_id: int) -> Invitation:
 
 async def resend(actor: User, invitation_id: int, days: int) -> tuple[Invitation, str]:
     """A fresh link for a pending invitation (the old link stops working)."""
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     old = await get_invitation(invitation_id)
     token = await invite(actor, old.email, old.name, old.roles, days)
     return old, token
 
 
 async def revoke(actor: User, invitation_id: int) -> Invitation:
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     async with transaction():
         invitation = await get_invitation(invitation_id)
         await _close_pending(invitation.email)
@@ -140,7 +140,7 @@ async def accept_invitation(token: str, password: str, confirm: str, timezone: s
 
 
 async def list_pending_invitations(actor: User) -> list[Invitation]:
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     return await Invitation.filter(_pending()).order_by("-created_at")
 
 
@@ -149,7 +149,7 @@ async def list_pending_invitations(actor: User) -> list[Invitation]:
 
 async def issue_password_reset(actor: User, person: User, days: int) -> str:
     """A one-time link for `person` to choose a new password (an admin hands it over)."""
-    require_admin(actor)
+    await require(actor, Action.MANAGE, "person")
     token, token_hash = _new_token()
     async with transaction():
         await PasswordReset.filter(user_id=person.id, used_at__isnull=True).update(used_at=now())

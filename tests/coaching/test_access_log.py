@@ -1,4 +1,4 @@
-"""TRUST.md rules 5 and 6: the rep can see who looked, and revoking takes effect at once.
+"""docs/privacy.md promises 3 and 4: the rep can see who looked, and revoking takes effect at once.
 
 Every read of a rep's data by someone else (session, shared goal, shared reflection,
 snapshot) leaves an access event naming who, what and when; the rep's own reads leave
@@ -8,14 +8,17 @@ the pairing hides the thing from the coach on their very next request.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import pytest
 
-from coaching import goals, reflections, snapshots
+from coaching import goals, reflections, sessions, snapshots
 from coaching.clock import now
 from coaching.errors import NotFound
+from coaching.identity.accounts import update_profile
 from coaching.models import AccessEvent, CoachingSession, Goal, PipelineSnapshot, Reflection, User
+from coaching.timezones import to_local
 from tests.factories import (
     make_goal,
     make_pairing,
@@ -24,6 +27,7 @@ from tests.factories import (
     make_snapshot,
     make_user,
     open_browser,
+    reload,
     text_of,
 )
 
@@ -272,3 +276,82 @@ async def test_ending_the_pairing_hides_the_session_from_the_coach_on_the_next_r
 
     assert session.status_code == 404
     assert snapshot.status_code == 404
+
+
+# --- the rep's view of the log reads well -------------------------------------------------
+
+
+async def rep_log(browser, rep: User, query: str = "") -> str:  # type: ignore[no-untyped-def]
+    await browser.login(rep)
+    response = await browser.get(f"/account/access-log{query}")
+    assert response.status_code == 200
+    return text_of(html.unescape(response.text))
+
+
+async def test_repeated_reads_of_one_thing_by_one_person_are_one_line_with_a_count(
+    app, browser
+) -> None:
+    pair = await coaching_pair()
+    for _ in range(3):
+        await goals.get_goal(pair.coach, pair.shared_goal.id)
+    await sessions.get_session_page(pair.coach, pair.session.id)
+
+    log = await rep_log(browser, pair.rep)
+
+    assert log.count("Maya Coach") == 4  # goal, session, snapshot and reflection: one line each
+    assert "opened your goal ‘Close the Northwind renewal’ 4 times, last on" in log
+
+
+async def test_each_line_names_the_item_read(app, browser) -> None:
+    pair = await coaching_pair()
+    await sessions.get_session_page(pair.coach, pair.session.id)
+    rep = await reload(pair.rep)
+    local_day = to_local(pair.session.starts_at, rep.timezone).strftime("%d %b %Y")
+
+    log = await rep_log(browser, rep)
+
+    assert f"opened your session of {local_day}" in log
+    assert "opened your goal ‘Close the Northwind renewal’" in log
+    assert "opened your journal entry of" in log and "opened your snapshot of" in log
+
+
+async def test_the_log_can_be_filtered_to_one_reader(app, browser) -> None:
+    pair = await coaching_pair()
+    mentor = await make_user("rep", name="Mo Mentor")
+    await make_pairing(mentor, pair.rep, kind="mentor")
+    await goals.share_goal(pair.rep, pair.shared_goal.id, [pair.coach.id, mentor.id])
+    await goals.get_goal(pair.coach, pair.shared_goal.id)
+    await goals.get_goal(mentor, pair.shared_goal.id)
+
+    everyone = await rep_log(browser, pair.rep)
+    only_mentor = await rep_log(browser, pair.rep, f"?reader={mentor.id}")
+
+    assert "Maya Coach" in everyone and "Mo Mentor" in everyone
+    assert "Mo Mentor" in only_mentor and "opened" in only_mentor
+    assert "Maya Coach (" not in only_mentor.split("Show reads by")[1].split("Show")[1]
+
+
+async def test_a_reader_who_renames_themself_is_shown_as_they_were_when_reading(
+    app, browser
+) -> None:
+    pair = await coaching_pair()
+    await goals.get_goal(pair.coach, pair.shared_goal.id)
+    await update_profile(pair.coach, "Someone Else", "UTC")
+
+    log = await rep_log(browser, pair.rep)
+
+    assert f"Maya Coach ({pair.coach.email}) opened your goal" in log
+    assert "Someone Else" not in log
+
+
+async def test_home_says_who_looked_since_the_reps_last_visit_to_the_log(app, browser) -> None:
+    pair = await coaching_pair()
+    await browser.login(pair.rep)
+    assert "looked at your things" not in text_of((await browser.get("/")).text)
+
+    await goals.get_goal(pair.coach, pair.shared_goal.id)
+    home = text_of((await browser.get("/")).text)
+    assert "Maya Coach looked at your things since you last checked" in home
+
+    await browser.get("/account/access-log")
+    assert "looked at your things" not in text_of((await browser.get("/")).text)

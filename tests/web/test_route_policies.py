@@ -20,6 +20,7 @@ from tests.factories import (
     make_snapshot,
     make_user,
     open_browser,
+    reload,
 )
 from tests.web.route_table import accepts, concrete_path, http_routes, walk
 
@@ -118,19 +119,23 @@ async def test_anonymous_post_to_any_non_public_route_is_refused(app, client) ->
     assert not await AgendaItem.filter(text="anonymous").exists()
 
 
-async def test_signed_in_person_without_the_role_is_refused_role_only_routes(app) -> None:
+async def test_signed_in_person_not_allowed_the_kind_action_is_refused_those_routes(app) -> None:
     ids = await existing_ids()
-    people = [await make_user(role) for role in ("rep", "manager", "trainer", "admin")]
-    role_routes = [
-        (path, route) for path, route in http_routes(app.routes) if declared_access(route).roles
+    people = [
+        await reload(await make_user(role)) for role in ("rep", "manager", "trainer", "admin")
     ]
-    assert role_routes, "no role-only routes found"
+    role_routes = [
+        (path, route)
+        for path, route in http_routes(app.routes)
+        if declared_access(route).action is not None
+    ]
+    assert role_routes, "no routes guarded by a kind action found"
     covered, wrong = set(), []
     for person in people:
         async with open_browser(app) as browser:
             await browser.login(person)
             for path, route in role_routes:
-                if person.has_role(*declared_access(route).roles):
+                if declared_access(route).allows(person):
                     continue
                 url = concrete_path(path, ids)
                 for method in ("GET", "POST"):
@@ -144,4 +149,4 @@ async def test_signed_in_person_without_the_role_is_refused_role_only_routes(app
                     if response.status_code != 403:
                         wrong.append(f"{person.roles}: {method} {url} -> {response.status_code}")
     assert covered == {path for path, _ in role_routes}
-    assert not wrong, "role-only routes reached without the role:\n" + "\n".join(wrong)
+    assert not wrong, "guarded routes reached without the permission:\n" + "\n".join(wrong)

@@ -104,7 +104,7 @@ async def test_forbidden_action_gets_a_403_page_saying_what_happened_and_what_to
         response,
         403,
         "Not allowed",
-        "This page is for people with the admin role.",
+        "You can't run the organisation: people, invitations, the audit log (allowed: admins).",
         "ask the person who runs Tandem in your team",
     )
 

@@ -1,0 +1,63 @@
+"""Coaching sessions, their agenda items, and the private notes people keep on them."""
+
+from coaching.identity.models import Role
+from coaching.models import AgendaItem, CoachingSession, ObjectKind, PairingStatus, PrivateNote
+from coaching.policy.base import Action, Permission, Policy, register
+from coaching.policy.rules import HasRole, Is, Where
+
+REP = Is("pairing__rep_id", "the rep")
+COACH = Is("pairing__coach_id", "the coach")
+ACTIVE = Where("pairing__status", [PairingStatus.ACTIVE], "while the pairing is active")
+READ = REP | (COACH & ACTIVE)
+WRITE = (REP | COACH) & ACTIVE
+
+SESSION = register(
+    Policy(
+        kind="session",
+        noun="session",
+        model=CoachingSession,
+        owner="pairing__rep_id",
+        logged_as=ObjectKind.SESSION,
+        actions={
+            Action.READ: Permission(
+                "Open the session: agenda, shared notes, what was brought", READ
+            ),
+            Action.WRITE: Permission("Add to the agenda and edit the shared notes", WRITE),
+        },
+        kind_actions={
+            Action.ATTEND: Permission(
+                "Take part in coaching sessions", HasRole(Role.REP, Role.MANAGER)
+            ),
+        },
+    )
+)
+
+AGENDA_ITEM = register(
+    Policy(
+        kind="agenda_item",
+        noun="agenda item",
+        model=AgendaItem,
+        actions={
+            Action.READ: Permission("See the item, with its session", READ.within("session")),
+            Action.WRITE: Permission("Mark it discussed or open", WRITE.within("session")),
+            Action.DELETE: Permission(
+                "Remove it (its author only)",
+                Is("author_id", "its author") & WRITE.within("session"),
+            ),
+        },
+    )
+)
+
+AUTHOR = Is("author_id", "its author alone")
+
+PRIVATE_NOTE = register(
+    Policy(
+        kind="private_note",
+        noun="private note",
+        model=PrivateNote,
+        actions={
+            Action.READ: Permission("Read the note", AUTHOR),
+            Action.WRITE: Permission("Write the note", AUTHOR),
+        },
+    )
+)
