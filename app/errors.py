@@ -19,6 +19,7 @@ ADVICE = {
     404: "The link may be old, or the thing it pointed to was removed or isn't shared with you.",
     405: "That address doesn't accept this kind of request. Go back and use the page's buttons.",
     409: "Reload the page to see the current state, then try again.",
+    413: "Go back to the form: your browser usually keeps what you typed.",
     500: "Something broke on our side. It has been logged; try again in a moment.",
 }
 TITLES = {
@@ -27,6 +28,7 @@ TITLES = {
     404: "Page not found",
     405: "Not allowed here",
     409: "That clashes with what is there",
+    413: "Too large to accept",
     500: "Something went wrong",
 }
 

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.errors import HANDLERS
+from app.limits import BodyLimitMiddleware
 from app.routes import ROUTES
 from app.security import SecurityHeadersMiddleware
 from app.settings import Settings, load_settings, tortoise_config
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 days=settings.session_days,
                 secure=settings.secure_cookies,
             ),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024),
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from app.limits import DEFAULT_MAX_BODY_KB
+
 ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(ROOT / ".env")
 
@@ -72,6 +74,7 @@ class Settings:
     base_url: str = ""
     session_days: int = 14
     invitation_days: int = 7
+    max_body_kb: int = DEFAULT_MAX_BODY_KB
     oidc: OidcSettings | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -90,14 +93,17 @@ def _oidc_from_env() -> OidcSettings | None:
     return OidcSettings(issuer=issuer, client_id=client_id, client_secret=secret, label=label)
 
 
-def _int_env(name: str, default: int) -> int:
+def _int_env(name: str, default: int, minimum: int | None = None) -> int:
     raw = _env(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
 
 
 def load_settings() -> Settings:
@@ -113,6 +119,7 @@ def load_settings() -> Settings:
         base_url=_env("TANDEM_BASE_URL") or f"http://{host}:{port}",
         session_days=_int_env("TANDEM_SESSION_DAYS", 14),
         invitation_days=_int_env("TANDEM_INVITATION_DAYS", 7),
+        max_body_kb=_int_env("TANDEM_MAX_BODY_KB", DEFAULT_MAX_BODY_KB, minimum=16),
         oidc=_oidc_from_env(),
     )
 
