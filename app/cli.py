@@ -1,4 +1,4 @@
-"""The `tandem` command: serve, migrate, demo, createadmin, users add."""
+"""The `tandem` command: serve, migrate, demo, createadmin, users add, purge."""
 
 from __future__ import annotations
 
@@ -47,6 +47,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, name, roles, _ in DEMO_PEOPLE:
         print(f"  {email:<22} {name:<16} {', '.join(roles)}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from app.web_sessions import purge_expired_sessions
+
+    deleted = asyncio.run(_with_db(purge_expired_sessions))
+    print(f"Deleted {deleted} expired web session{'' if deleted == 1 else 's'}.")
     return 0
 
 
@@ -104,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="create the demo organisation once").set_defaults(func=cmd_demo)
+    sub.add_parser("purge", help="delete expired web sessions").set_defaults(func=cmd_purge)
     admin = sub.add_parser("createadmin", help="create an admin account")
     admin.add_argument("--email")
     admin.add_argument("--name")

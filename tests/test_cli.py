@@ -8,11 +8,15 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from app.settings import ROOT, ConfigError, load_settings
+from coaching.models import WebSession
+from coaching.people import now
+from tests.factories import make_user
 
 ENV_PREFIX = "TANDEM_"
 STRONG = "a long enough secret"
@@ -234,3 +238,16 @@ def test_development_secret_key_is_generated_once_under_the_data_dir_and_reused(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600  # readable by the owner only
     assert load_settings().secret_key == first.secret_key
     assert key_file.read_text().strip() == first.secret_key
+
+
+async def test_purge_deletes_expired_web_sessions_and_keeps_live_ones(db, database_url, tmp_path):
+    someone = await make_user("rep")
+    hour = timedelta(hours=1)
+    for n, expires in enumerate([now() - hour, now() - 2 * hour, now() + hour]):
+        await WebSession.create(key_hash=f"{n:064d}", user=someone, expires_at=expires)
+
+    result = tandem(tmp_path, "purge", TANDEM_DATABASE_URL=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "Deleted 2 expired web sessions." in result.stdout
+    assert await WebSession.all().values_list("key_hash", flat=True) == [f"{2:064d}"]

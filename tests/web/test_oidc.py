@@ -20,9 +20,10 @@ from starlette.applications import Starlette
 
 from app.main import create_app
 from app.settings import OidcSettings, Settings
+from app.web_sessions import VISITOR_COOKIE
 from coaching.models import User, WebSession
 from coaching.people import hash_token
-from tests.factories import make_user, text_of
+from tests.factories import csrf_from_page, make_user, text_of
 from tests.web.oidc_provider import Provider, running_provider
 
 TANDEM = "http://testserver"
@@ -128,7 +129,8 @@ async def test_sso_signs_in_person_whose_verified_email_matches_an_account(
     sub = provider.add_person(email="sunita@example.com", email_verified=True, name="S. Sharma")
 
     callback_url = await sign_in_at_provider(browser_sso, provider, sub)
-    anonymous_key = browser_sso.cookies["tandem_session"]
+    assert VISITOR_COOKIE in browser_sso.cookies, "the pending sign-in lives in the cookie"
+    assert not await WebSession.exists(), "and costs no row before sign-in"
     landing = await return_to_tandem(browser_sso, callback_url)
 
     assert str(landing.url) == f"{TANDEM}/"
@@ -141,9 +143,8 @@ async def test_sso_signs_in_person_whose_verified_email_matches_an_account(
     row = await WebSession.get(key_hash=hash_token(key))
     assert row.user_id == user.id  # type: ignore[attr-defined]
     assert await WebSession.filter(user_id=user.id).count() == 1
-    # ...a fresh one: the pre-sign-in session (which held the OIDC state) is gone.
-    assert key != anonymous_key
-    assert not await WebSession.filter(key_hash=hash_token(anonymous_key)).exists()
+    # ...a fresh one: the visitor's cookie (which held the OIDC state) is gone.
+    assert VISITOR_COOKIE not in browser_sso.cookies
     assert not any(k.startswith("_state_") for k in row.data)
 
 
@@ -336,5 +337,4 @@ async def test_sso_urls_send_people_to_password_login_without_oidc_settings(
 
 
 async def _csrf(client: httpx.AsyncClient) -> str:
-    row = await WebSession.get(key_hash=hash_token(client.cookies["tandem_session"]))
-    return row.data["csrf"]
+    return await csrf_from_page(client)

@@ -3,15 +3,18 @@ streamed in chunks without one. The app stops reading at the limit and answers 4
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
+import pytest
+import uvicorn
 
 from app.limits import MAX_FORM_FIELDS
 from app.main import create_app
-from tests.factories import text_of
+from app.settings import Settings
+from tests.factories import csrf_from_page, hidden_csrf_token, text_of
 
 KB = 1024
 LIMIT = 512 * KB
@@ -33,17 +36,6 @@ class Trickle:
             yield self.chunk
 
 
-def hidden_token(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, "the page has no CSRF field"
-    return html.unescape(found.group(1))
-
-
-async def anonymous_token(client: httpx.AsyncClient) -> str:
-    """A visitor's CSRF token, read from the sign-in form as a browser would."""
-    return hidden_token((await client.get("/login")).text)
-
-
 def big_fields(field_bytes: int) -> bytes:
     """Form fields of `field_bytes` each, the shape that once made the server buffer
     hundreds of megabytes: every field under the parser's per-field limit."""
@@ -51,7 +43,7 @@ def big_fields(field_bytes: int) -> bytes:
 
 
 async def test_streamed_form_over_the_size_limit_is_refused_before_it_is_all_read(client):
-    token = await anonymous_token(client)
+    token = await csrf_from_page(client)
     body = Trickle(big_fields(CHUNK), total=8 * 1024 * KB)
 
     response = await client.post(
@@ -65,7 +57,7 @@ async def test_streamed_form_over_the_size_limit_is_refused_before_it_is_all_rea
 
 
 async def test_streamed_form_with_too_many_fields_is_refused_before_it_is_parsed(client):
-    token = await anonymous_token(client)
+    token = await csrf_from_page(client)
     body = Trickle(b"a=1&" * 1000, total=4 * 1024 * KB)
 
     response = await client.post(
@@ -78,7 +70,7 @@ async def test_streamed_form_with_too_many_fields_is_refused_before_it_is_parsed
 
 
 async def test_streamed_multipart_form_with_too_many_fields_is_refused(client):
-    token = await anonymous_token(client)
+    token = await csrf_from_page(client)
     part = b'--edge\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'
     body = Trickle(part * 50, total=4 * 1024 * KB)
 
@@ -94,7 +86,7 @@ async def test_streamed_multipart_form_with_too_many_fields_is_refused(client):
 
 
 async def test_declared_length_over_the_limit_is_refused_without_reading_the_body(client):
-    token = await anonymous_token(client)
+    token = await csrf_from_page(client)
     body = Trickle(b"a=" + b"x" * (CHUNK - 2), total=2 * LIMIT)
 
     response = await client.post(
@@ -134,3 +126,71 @@ async def test_body_limit_is_configurable(db, settings) -> None:  # type: ignore
         )
     assert response.status_code == 413
     assert "the limit is 64 KB" in text_of(response.text)
+
+
+# --- over real HTTP, against uvicorn --------------------------------------------------------
+
+
+@pytest.fixture
+def live_url() -> Iterator[str]:
+    """The app served by uvicorn on a free port in a thread. It has no database: a visitor's
+    sign-in page and a refused body need none (visitors' sessions live in a cookie)."""
+    settings = Settings(database_url="sqlite://:memory:", secret_key="limits-test-secret")
+    config = uvicorn.Config(
+        create_app(settings, manage_db=False),
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        threading.Event().wait(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def stream_until_answered(
+    address: str, head: bytes, chunk: bytes, most: int
+) -> tuple[int, bytes]:
+    """Send a chunked body until the server answers (or `most` bytes went out); return how
+    much was sent before the answer came, and the answer."""
+    host, port = address.split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head)
+    answer = asyncio.ensure_future(reader.read(64 * KB))
+    sent = 0
+    try:
+        while sent < most and not answer.done():
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await writer.drain()
+            sent += len(chunk)
+            await asyncio.sleep(0.002)
+        return sent, await asyncio.wait_for(answer, timeout=10)
+    finally:
+        answer.cancel()
+        writer.close()
+
+
+async def test_chunked_body_over_real_http_is_answered_413_as_soon_as_it_passes_the_limit(
+    live_url: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=f"http://{live_url}") as client:
+        page = await client.get("/login")
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    head = (
+        f"POST /login HTTP/1.1\r\nHost: {live_url}\r\nContent-Type: {FORM}\r\n"
+        f"X-CSRF-Token: {hidden_csrf_token(page.text)}\r\nCookie: {cookie}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+
+    sent, answer = await stream_until_answered(live_url, head, big_fields(CHUNK), 64 * LIMIT)
+
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert sent < 16 * LIMIT, f"the server let {sent} bytes in before answering"
