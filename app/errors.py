@@ -33,7 +33,13 @@ TITLES = {
 }
 
 
-def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    title: str | None = None,
+    advice: str | None = None,
+) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": TITLES.get(status, "Error"), "detail": message}, status)
     templates = request.app.state.templates
@@ -41,7 +47,7 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
         "status": status,
         "title": title or TITLES.get(status, "Error"),
         "message": message,
-        "advice": ADVICE.get(status, ""),
+        "advice": advice if advice is not None else ADVICE.get(status, ""),
     }
     return templates.TemplateResponse(request, "errors/error.html", context, status_code=status)
 

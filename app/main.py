@@ -15,6 +15,7 @@ from app.routes import ROUTES
 from app.security import SecurityHeadersMiddleware
 from app.settings import Settings, load_settings, tortoise_config
 from app.templating import make_templates
+from app.urls import KnownHostMiddleware
 from app.web_sessions import ServerSessionMiddleware
 
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
+            Middleware(KnownHostMiddleware, base_url=settings.base_url, host=settings.public_host),
             Middleware(
                 ServerSessionMiddleware,
                 secret_key=settings.secret_key,

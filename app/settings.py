@@ -9,6 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -71,7 +72,7 @@ class Settings:
     production: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
-    base_url: str = ""
+    base_url: str | None = None  # TANDEM_BASE_URL, normalised; None when it was not set
     session_days: int = 14
     invitation_days: int = 7
     max_body_kb: int = DEFAULT_MAX_BODY_KB
@@ -80,7 +81,12 @@ class Settings:
 
     @property
     def secure_cookies(self) -> bool:
-        return self.production or self.base_url.startswith("https://")
+        return self.production or (self.base_url or "").startswith("https://")
+
+    @property
+    def public_host(self) -> str | None:
+        """The only host name requests may be addressed to, when the base URL is set."""
+        return urlsplit(self.base_url).hostname if self.base_url else None
 
 
 def _oidc_from_env() -> OidcSettings | None:
@@ -106,17 +112,40 @@ def _int_env(name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def _base_url(production: bool) -> str | None:
+    raw = _env("TANDEM_BASE_URL")
+    if not raw:
+        if production:
+            raise ConfigError(
+                "TANDEM_BASE_URL must be set when TANDEM_ENV=production "
+                "(the public address, such as https://tandem.example.com)."
+            )
+        return None
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.path.strip("/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            "TANDEM_BASE_URL must look like https://tandem.example.com "
+            f"(a scheme and a host, optionally a port, no path), got {raw!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 def load_settings() -> Settings:
     production = _env("TANDEM_ENV", "development").lower() == "production"
-    port = _int_env("TANDEM_PORT", 8000)
-    host = _env("TANDEM_HOST", "127.0.0.1")
     return Settings(
         database_url=_env("TANDEM_DATABASE_URL") or default_database_url(),
         secret_key=_secret_key(production),
         production=production,
-        host=host,
-        port=port,
-        base_url=_env("TANDEM_BASE_URL") or f"http://{host}:{port}",
+        host=_env("TANDEM_HOST", "127.0.0.1"),
+        port=_int_env("TANDEM_PORT", 8000),
+        base_url=_base_url(production),
         session_days=_int_env("TANDEM_SESSION_DAYS", 14),
         invitation_days=_int_env("TANDEM_INVITATION_DAYS", 7),
         max_body_kb=_int_env("TANDEM_MAX_BODY_KB", DEFAULT_MAX_BODY_KB, minimum=16),

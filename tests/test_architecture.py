@@ -85,3 +85,14 @@ def test_web_layer_uses_both_domain_packages() -> None:
     """A sanity check that the walk reads real files: `app` does import the domain."""
     seen = set().union(*(imported_top_level_names(p, "app") for p in python_files("app")))
     assert {"coaching", "playbooks", "starlette"} <= seen
+
+
+def test_absolute_urls_are_built_only_by_the_base_url_helper() -> None:
+    """Starlette's `url_for` builds from the Host header the client chose; app/urls.py wraps
+    it so that TANDEM_BASE_URL, when set, is used instead."""
+    offences = [
+        str(path.relative_to(ROOT))
+        for path in python_files("app")
+        if path.name != "urls.py" and ".url_for(" in path.read_text(encoding="utf-8")
+    ]
+    assert not offences, "build absolute URLs with app.urls.absolute_url: " + ", ".join(offences)

@@ -222,9 +222,36 @@ def test_production_settings_without_secret_key_raise_config_error(clean_env):
 def test_production_settings_use_the_given_secret_key(clean_env):
     clean_env.setenv("TANDEM_ENV", "production")
     clean_env.setenv("TANDEM_SECRET_KEY", "from-the-environment")
+    clean_env.setenv("TANDEM_BASE_URL", "https://tandem.example.com")
     settings = load_settings()
     assert settings.secret_key == "from-the-environment"
     assert settings.production and settings.secure_cookies
+
+
+def test_production_settings_without_a_base_url_raise_config_error(clean_env):
+    """In production, links must not depend on a Host header someone else chose."""
+    clean_env.setenv("TANDEM_ENV", "production")
+    clean_env.setenv("TANDEM_SECRET_KEY", "from-the-environment")
+    with pytest.raises(ConfigError, match="TANDEM_BASE_URL must be set"):
+        load_settings()
+
+
+def test_settings_know_whether_the_base_url_was_set(clean_env):
+    assert load_settings().base_url is None
+    clean_env.setenv("TANDEM_BASE_URL", "https://Tandem.Example.com/")
+    settings = load_settings()
+    assert settings.base_url == "https://tandem.example.com"
+    assert settings.public_host == "tandem.example.com"
+    assert settings.secure_cookies
+
+
+@pytest.mark.parametrize(
+    "value", ["tandem.example.com", "ftp://tandem.example.com", "https://x.example/tandem"]
+)
+def test_a_base_url_that_is_not_scheme_and_host_is_refused(clean_env, value):
+    clean_env.setenv("TANDEM_BASE_URL", value)
+    with pytest.raises(ConfigError, match="TANDEM_BASE_URL must look like"):
+        load_settings()
 
 
 def test_development_secret_key_is_generated_once_under_the_data_dir_and_reused(

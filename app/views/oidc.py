@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.settings import OidcSettings
+from app.urls import absolute_url
 from app.web import flash
 from app.web_sessions import sign_in
 from coaching import people
@@ -48,7 +49,8 @@ async def start(request: Request) -> Response:
     if oauth is None:
         return _refuse(request, "Single sign-on isn't set up here. Sign in with your password.")
     try:
-        return await oauth.oidc.authorize_redirect(request, _callback_url(request))
+        callback = str(absolute_url(request, "oidc:callback"))
+        return await oauth.oidc.authorize_redirect(request, callback)
     except httpx.HTTPError as exc:
         log.warning("SSO provider unreachable: %s", exc)
         return _refuse(
@@ -56,14 +58,6 @@ async def start(request: Request) -> Response:
             "The single sign-on provider can't be reached right now. "
             "Try again shortly, or sign in with your password.",
         )
-
-
-def _callback_url(request: Request) -> str:
-    """The configured public address when there is one (behind a proxy the request's own
-    host may be an internal name), else the address this request came to."""
-    base = request.app.state.settings.base_url.rstrip("/")
-    path = request.app.url_path_for("oidc:callback")
-    return f"{base}{path}" if base else str(request.url_for("oidc:callback"))
 
 
 async def callback(request: Request) -> Response:

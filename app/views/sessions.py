@@ -8,6 +8,7 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.urls import absolute_url
 from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
 from coaching import sessions
 from coaching.errors import Invalid
@@ -100,7 +101,8 @@ async def toggle_agenda(request: Request) -> Response:
 async def delete_agenda(request: Request) -> Response:
     item = await sessions.delete_agenda_item(me(request), request.path_params["id"])
     session_id = item.session_id  # type: ignore[attr-defined]
-    undo = Undo(str(request.url_for("sessions:add_agenda", id=session_id)), {"text": item.text})
+    action = absolute_url(request, "sessions:add_agenda", id=session_id)
+    undo = Undo(str(action), {"text": item.text})
     message = f"Removed “{item.text}” from the agenda."
     return redirect(request, "sessions:detail", message, undo=undo, id=session_id)  # type: ignore[attr-defined]
 

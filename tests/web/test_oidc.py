@@ -42,15 +42,18 @@ def provider() -> Iterator[Provider]:
         yield running
 
 
-@pytest.fixture
-def sso_app(db, settings: Settings, provider: Provider) -> Starlette:  # type: ignore[no-untyped-def]
-    oidc = OidcSettings(
+def oidc_settings(provider: Provider) -> OidcSettings:
+    return OidcSettings(
         issuer=provider.issuer,
         client_id=provider.client_id,
         client_secret=provider.client_secret,
         label=SSO_LABEL,
     )
-    return create_app(replace(settings, oidc=oidc), manage_db=False)
+
+
+@pytest.fixture
+def sso_app(db, settings: Settings, provider: Provider) -> Starlette:  # type: ignore[no-untyped-def]
+    return create_app(replace(settings, oidc=oidc_settings(provider)), manage_db=False)
 
 
 @contextlib.asynccontextmanager
@@ -302,6 +305,25 @@ async def test_sso_refuses_when_person_denies_at_provider(
 
 
 # --- configuration ---------------------------------------------------------------------
+
+
+async def test_sso_callback_address_comes_from_the_base_url_not_the_request(
+    db, settings: Settings, provider: Provider
+) -> None:  # type: ignore[no-untyped-def]
+    public = "https://tandem.example.com"
+    app = create_app(
+        replace(settings, base_url=public, oidc=oidc_settings(provider)), manage_db=False
+    )
+    transport = httpx.ASGITransport(app=app)
+    # What a TLS-terminating proxy forwards: plain HTTP on another port.
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://tandem.example.com:8080"
+    ) as c:
+        start = await c.get("/login/sso")
+
+    assert start.status_code == 302
+    query = dict(parse_qsl(urlsplit(start.headers["location"]).query))
+    assert query["redirect_uri"] == f"{public}/login/sso/callback"
 
 
 async def test_login_page_shows_sso_button_when_oidc_is_configured(
