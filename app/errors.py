@@ -75,6 +75,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     # middleware, so SecurityHeadersMiddleware never sees this response: add them here.
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -5,6 +5,7 @@ Every variable is documented in README.md. Nothing here touches the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -37,6 +38,14 @@ def default_database_url() -> str:
     return f"sqlite://{_data_dir() / 'tandem.sqlite3'}?busy_timeout=5000"
 
 
+def make_private_dir(path: Path) -> None:
+    """Create a directory only its owner may enter (0700); an existing one is left as it is
+    (it may be shared, such as /srv)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+
+
 def _secret_key(production: bool) -> str:
     key = _env("TANDEM_SECRET_KEY")
     if key:
@@ -46,10 +55,11 @@ def _secret_key(production: bool) -> str:
     key_file = _data_dir() / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(key_file.parent)
     key = secrets.token_urlsafe(48)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created 0600 in one step, so the key is never readable by others, even briefly.
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(key)
     return key
 
 
@@ -173,7 +183,7 @@ def tortoise_config(database_url: str) -> dict:
 def _tortoise_cli_config() -> dict:
     url = _env("TANDEM_DATABASE_URL") or default_database_url()
     if url.startswith("sqlite://") and ":memory:" not in url:
-        _data_dir().mkdir(parents=True, exist_ok=True)
+        make_private_dir(_data_dir())
     return tortoise_config(url)
 
 

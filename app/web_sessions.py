@@ -151,6 +151,8 @@ class ServerSessionMiddleware:
                 headers = MutableHeaders(scope=message)
                 for cookie in await self._persist(state):
                     headers.append("Set-Cookie", cookie)
+                # Pages carry a person's data and a CSRF token: no cache may keep them.
+                headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

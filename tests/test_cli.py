@@ -3,14 +3,19 @@ start-up configuration rules for the secret key."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.settings import ROOT, ConfigError, load_settings
@@ -278,3 +283,78 @@ async def test_purge_deletes_expired_web_sessions_and_keeps_live_ones(db, databa
     assert result.returncode == 0, result.stderr
     assert "Deleted 2 expired web sessions." in result.stdout
     assert await WebSession.all().values_list("key_hash", flat=True) == [f"{2:064d}"]
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_migrate_creates_data_directory_database_and_key_readable_by_the_owner_only(tmp_path):
+    data = tmp_path / "data"
+
+    result = tandem(tmp_path, "migrate", TANDEM_DATA_DIR=str(data), TANDEM_DATABASE_URL="")
+
+    assert result.returncode == 0, result.stderr
+    assert mode_of(data) == 0o700
+    assert mode_of(data / "tandem.sqlite3") == 0o600
+    assert mode_of(data / "secret_key") == 0o600
+
+
+def test_migrate_makes_an_existing_database_file_private(tmp_path):
+    assert tandem(tmp_path, "migrate").returncode == 0
+    database = tmp_path / "cli.sqlite3"
+    database.chmod(0o644)
+
+    assert tandem(tmp_path, "migrate").returncode == 0
+
+    assert mode_of(database) == 0o600
+
+
+def test_running_server_keeps_database_and_its_write_ahead_log_private(tmp_path):
+    data = tmp_path / "data"
+    with running_tandem(tmp_path, TANDEM_DATA_DIR=str(data), TANDEM_DATABASE_URL="") as url:
+        assert httpx.get(url + "/login").status_code == 200
+        files = {path.name: mode_of(path) for path in data.iterdir()}
+
+    assert mode_of(data) == 0o700
+    assert files == {
+        "secret_key": 0o600,
+        "tandem.sqlite3": 0o600,
+        "tandem.sqlite3-wal": 0o600,
+        "tandem.sqlite3-shm": 0o600,
+    }
+
+
+@contextlib.contextmanager
+def running_tandem(tmp_path: Path, **extra_env: str) -> Iterator[str]:
+    """`tandem serve` in a subprocess on a free port, until the block ends."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=cli_env(tmp_path, **extra_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(url + "/healthz"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.terminate()
+                pytest.fail(f"tandem serve did not start: {server.communicate(timeout=10)[1]}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
