@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
+from app.logs import get_logger
 from app.settings import make_private_dir, tortoise_config
 
-log = logging.getLogger("tandem.db")
+log = get_logger("tandem.db")
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 

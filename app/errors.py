@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.logs import get_logger
 from app.security import HEADERS
 from coaching.errors import TandemError
 
-log = logging.getLogger("tandem")
+log = get_logger("tandem")
 
 ADVICE = {
     400: "Check what you entered and try again.",

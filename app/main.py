@@ -11,6 +11,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from app.errors import HANDLERS
 from app.limits import BodyLimitMiddleware
+from app.logs import LIBRARY_LOGGERS, bound
 from app.routes import ROUTES
 from app.security import SecurityHeadersMiddleware
 from app.settings import Settings, load_settings, tortoise_config
@@ -22,6 +23,7 @@ from app.web_sessions import ServerSessionMiddleware
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """Build the app. Tests pass manage_db=False and provide their own Tortoise context."""
     settings = settings or load_settings()
+    bound(*LIBRARY_LOGGERS)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse, Response
 
 from app.security import CSRF_FIELD, read_form
 from app.urls import absolute_url
-from coaching.errors import TandemError
+from coaching.errors import Invalid, TandemError
 from coaching.models import MAX_ID, User
 
 MAX_PAGE = 100_000
+MAX_EMAIL = 254  # the size of every email column (and the longest address SMTP allows)
 
 
 def me(request: Request) -> User:
@@ -50,6 +51,15 @@ async def form_list(request: Request, name: str) -> list[str]:
 def no_nul(value: str) -> str:
     """Drop NUL characters: never meaningful in text, and PostgreSQL refuses them (a 500)."""
     return value.replace("\x00", "")
+
+
+def check_email_length(value: str, field: str = "email") -> None:
+    """Refuse an email address longer than any account's can be, before it reaches a query
+    (the ORM refuses a too-long value for the column with an error, a 500)."""
+    length = len(value.strip())
+    if length > MAX_EMAIL:
+        message = f"An email address has at most {MAX_EMAIL} characters; this one has {length}."
+        raise Invalid({field: message})
 
 
 def form_id(raw: str) -> int | None:

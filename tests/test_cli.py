@@ -325,27 +325,36 @@ def test_running_server_keeps_database_and_its_write_ahead_log_private(tmp_path)
     }
 
 
+def test_running_server_writes_access_log_lines_of_bounded_length(tmp_path):
+    with running_tandem(tmp_path) as url:
+        assert httpx.get(url + "/login?next=/" + "x" * 12_000).status_code == 200
+    lines = (tmp_path / "server.log").read_text().splitlines()
+
+    assert any("GET /login?next=/xxx" in line for line in lines), lines
+    assert max(len(line) for line in lines) <= 2100
+
+
 @contextlib.contextmanager
 def running_tandem(tmp_path: Path, **extra_env: str) -> Iterator[str]:
-    """`tandem serve` in a subprocess on a free port, until the block ends."""
+    """`tandem serve` in a subprocess on a free port, until the block ends; what it prints
+    goes to tmp_path/server.log."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=cli_env(tmp_path, **extra_env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with (tmp_path / "server.log").open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=cli_env(tmp_path, **extra_env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while not _answers(url + "/healthz"):
             if server.poll() is not None or time.monotonic() > deadline:
-                server.terminate()
-                pytest.fail(f"tandem serve did not start: {server.communicate(timeout=10)[1]}")
+                pytest.fail("tandem serve did not start: " + (tmp_path / "server.log").read_text())
             time.sleep(0.1)
         yield url
     finally:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from app.urls import absolute_url
 from app.web import (
     Undo,
+    check_email_length,
     form_list,
     form_of,
     me,
@@ -48,6 +49,7 @@ async def invite(request: Request) -> Response:
     form["roles"] = await form_list(request, "roles")
     days = request.app.state.settings.invitation_days
     try:
+        check_email_length(form.get("email", ""))
         token = await people.invite(
             me(request), form.get("email", ""), form.get("name", ""), form["roles"], days
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.web import flash, form_of, redirect, render, render_invalid
+from app.web import check_email_length, flash, form_of, redirect, render, render_invalid
 from app.web_sessions import sign_in, sign_out
 from coaching import people
 from coaching.errors import Invalid, NotFound, PermissionDenied
@@ -45,6 +45,7 @@ async def login(request: Request) -> Response:
     form = await form_of(request)
     client = request.client.host if request.client else "unknown"
     try:
+        check_email_length(form.get("email", ""))
         user = await people.authenticate(form.get("email", ""), form.get("password", ""), client)
     except (Invalid, PermissionDenied) as exc:
         status = 429 if isinstance(exc, PermissionDenied) else 400

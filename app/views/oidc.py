@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import httpx
@@ -18,13 +17,14 @@ with warnings.catch_warnings():
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from app.logs import get_logger
 from app.settings import OidcSettings
 from app.urls import absolute_url
-from app.web import flash
+from app.web import MAX_EMAIL, flash
 from app.web_sessions import sign_in
 from coaching import people
 
-log = logging.getLogger("tandem.oidc")
+log = get_logger("tandem.oidc")
 
 
 def make_oauth(oidc: OidcSettings) -> OAuth:
@@ -80,6 +80,12 @@ async def callback(request: Request) -> Response:
             request,
             "Your identity provider didn't confirm your email address, so "
             "Tandem can't match it to an account.",
+        )
+    if len(email) > MAX_EMAIL:
+        return _refuse(
+            request,
+            f"Your identity provider gave an email address of {len(email)} characters; "
+            f"Tandem accounts have at most {MAX_EMAIL}. Ask an admin for help.",
         )
     user = await people.find_user_by_verified_email(email)
     if user is None:

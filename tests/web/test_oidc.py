@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -25,6 +26,7 @@ from coaching.models import User, WebSession
 from coaching.people import hash_token
 from tests.factories import csrf_from_page, make_user, text_of
 from tests.web.oidc_provider import Provider, running_provider
+from tests.web.test_long_input import assert_log_records_are_bounded
 
 TANDEM = "http://testserver"
 CALLBACK = f"{TANDEM}/login/sso/callback"
@@ -206,6 +208,40 @@ async def test_sso_refuses_unverified_email(
     )
 
     await assert_refused(browser_sso, landing, NOT_VERIFIED)
+
+
+async def test_sso_refuses_an_email_claim_longer_than_an_account_can_have(
+    browser_sso: httpx.AsyncClient, provider: Provider
+) -> None:
+    long_email = "s" * 243 + "@example.com"
+    sub = provider.add_person(email=long_email, email_verified=True)
+
+    landing = await return_to_tandem(
+        browser_sso, await sign_in_at_provider(browser_sso, provider, sub)
+    )
+
+    await assert_refused(
+        browser_sso,
+        landing,
+        "Your identity provider gave an email address of 255 characters; "
+        "Tandem accounts have at most 254.",
+    )
+    assert long_email not in landing.text
+
+
+async def test_sso_refusal_logs_a_bounded_line_whatever_the_callback_error_says(
+    browser_sso: httpx.AsyncClient, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    callback_url = await sign_in_at_provider(browser_sso, provider, "", action="deny")
+    noisy = with_query(callback_url, lambda q: q.update(error="x" * 20_000))
+
+    landing = await return_to_tandem(browser_sso, noisy)
+
+    await assert_refused(browser_sso, landing, NOT_COMPLETED)
+    refusals = [r for r in caplog.records if r.name == "tandem.oidc"]
+    assert refusals, "the refusal is logged"
+    assert_log_records_are_bounded(caplog)
 
 
 async def test_sso_refuses_deactivated_account(
