@@ -317,7 +317,7 @@ async def test_session_cookie_is_secure_when_served_over_https(db, database_url)
     )
     app = create_app(settings, manage_db=False)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="https://tandem.example") as client:
         response = await client.get("/login")
     attributes = [p.strip().lower() for p in response.headers["set-cookie"].split(";")]
     assert "secure" in attributes and "httponly" in attributes and "samesite=lax" in attributes
