@@ -1,4 +1,4 @@
-"""The `tandem` command: serve, migrate, demo, createadmin, users add."""
+"""The `tandem` command: serve, migrate, demo, createadmin, users add, purge."""
 
 from __future__ import annotations
 
@@ -47,6 +47,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, name, roles, _ in DEMO_PEOPLE:
         print(f"  {email:<22} {name:<16} {', '.join(roles)}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from coaching.identity.throttle import purge_stale
+    from coaching.identity.web_sessions import purge_expired
+
+    async def work() -> tuple[int, int]:
+        return await purge_expired(), await purge_stale()
+
+    sessions, throttles = asyncio.run(_with_db(work))
+    print(f"Deleted {sessions} expired web session{'' if sessions == 1 else 's'}.")
+    print(f"Forgot {throttles} old sign-in failure record{'' if throttles == 1 else 's'}.")
     return 0
 
 
@@ -115,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "permissions", help="print the table of who may do what (docs/permissions.md)"
     ).set_defaults(func=cmd_permissions)
+    sub.add_parser(
+        "purge", help="delete expired web sessions and old sign-in failures"
+    ).set_defaults(func=cmd_purge)
     admin = sub.add_parser("createadmin", help="create an admin account")
     admin.add_argument("--email")
     admin.add_argument("--name")

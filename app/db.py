@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
-from app.settings import ConfigError, tortoise_config
+from app.logs import get_logger
+from app.settings import ConfigError, make_private_dir, tortoise_config
+
+log = get_logger("tandem.db")
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def ensure_sqlite_dir(database_url: str) -> None:
-    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
-        path = database_url.removeprefix("sqlite://").split("?", 1)[0]
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def prepare_sqlite_file(database_url: str) -> None:
+    """Create the SQLite file readable by its owner only (0600), in a private directory.
+    SQLite gives its -wal and -shm files the main file's mode; older ones are tightened."""
+    if not database_url.startswith("sqlite://") or ":memory:" in database_url:
+        return
+    path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+    make_private_dir(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is a new database
+    for file in [path, *(Path(f"{path}{suffix}") for suffix in SQLITE_SIDE_FILES)]:
+        if file.exists() and file.stat().st_mode & 0o077:
+            _make_private(file)
+
+
+def _make_private(file: Path) -> None:
+    try:
+        file.chmod(0o600)
+    except OSError as exc:
+        log.warning("Could not make %s readable by its owner only: %s", file, exc)
 
 
 async def apply_migrations(database_url: str) -> None:
     """Bring the schema up to date (idempotent), then release the migration connections."""
-    ensure_sqlite_dir(database_url)
+    prepare_sqlite_file(database_url)
     await _refuse_pre_release_schema(database_url)
     await migrate(config=tortoise_config(database_url))
     await Tortoise.close_connections()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.logs import get_logger
 from app.security import HEADERS
 from coaching.errors import TandemError
 
-log = logging.getLogger("tandem")
+log = get_logger("tandem")
 
 ADVICE = {
     400: "Check what you entered and try again.",
@@ -19,6 +18,7 @@ ADVICE = {
     404: "The link may be old, or the thing it pointed to was removed or isn't shared with you.",
     405: "That address doesn't accept this kind of request. Go back and use the page's buttons.",
     409: "Reload the page to see the current state, then try again.",
+    413: "Go back to the form: your browser usually keeps what you typed.",
     500: "Something broke on our side. It has been logged; try again in a moment.",
 }
 TITLES = {
@@ -27,11 +27,18 @@ TITLES = {
     404: "Page not found",
     405: "Not allowed here",
     409: "That clashes with what is there",
+    413: "Too large to accept",
     500: "Something went wrong",
 }
 
 
-def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    title: str | None = None,
+    advice: str | None = None,
+) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": TITLES.get(status, "Error"), "detail": message}, status)
     templates = request.app.state.templates
@@ -39,7 +46,7 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
         "status": status,
         "title": title or TITLES.get(status, "Error"),
         "message": message,
-        "advice": ADVICE.get(status, ""),
+        "advice": advice if advice is not None else ADVICE.get(status, ""),
     }
     return templates.TemplateResponse(request, "errors/error.html", context, status_code=status)
 
@@ -67,6 +74,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     # middleware, so SecurityHeadersMiddleware never sees this response: add them here.
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

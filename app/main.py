@@ -10,16 +10,20 @@ from starlette.middleware import Middleware
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.errors import HANDLERS
+from app.limits import BodyLimitMiddleware
+from app.logs import LIBRARY_LOGGERS, bound
 from app.routes import ROUTES
 from app.security import SecurityHeadersMiddleware
 from app.settings import Settings, load_settings, tortoise_config
 from app.templating import make_templates
+from app.urls import KnownHostMiddleware
 from app.web_sessions import ServerSessionMiddleware
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """Build the app. Tests pass manage_db=False and provide their own Tortoise context."""
     settings = settings or load_settings()
+    bound(*LIBRARY_LOGGERS)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -37,12 +41,14 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies),
+            Middleware(KnownHostMiddleware, base_url=settings.base_url, host=settings.public_host),
             Middleware(
                 ServerSessionMiddleware,
                 secret_key=settings.secret_key,
                 days=settings.session_days,
                 secure=settings.secure_cookies,
             ),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024),
         ],
         exception_handlers=HANDLERS,
         lifespan=lifespan,

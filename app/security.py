@@ -8,7 +8,7 @@ from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coaching.errors import Invalid
+from app.limits import MAX_FORM_FIELDS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -26,8 +26,6 @@ HEADERS = {
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-MAX_FORM_FIELDS = 200
-MAX_FORM_BYTES = 512 * 1024
 
 
 class SecurityHeadersMiddleware:
@@ -77,9 +75,6 @@ async def csrf_ok(request: Request) -> bool:
 
 
 async def read_form(request: Request) -> FormData:
-    """The request's form, refused when too large, with too many fields, or with files."""
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise Invalid(
-            {"__all__": f"The form is too large (the limit is {MAX_FORM_BYTES // 1024} KB)."}
-        )
+    """The request's form, refused when it has files (app.limits already bounds its size
+    and field count while it arrives; the parser checks the count again)."""
     return await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)

@@ -5,12 +5,16 @@ Every variable is documented in README.md. Nothing here touches the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+
+from app.limits import DEFAULT_MAX_BODY_KB
 
 ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(ROOT / ".env")
@@ -34,6 +38,14 @@ def default_database_url() -> str:
     return f"sqlite://{_data_dir() / 'tandem.sqlite3'}?busy_timeout=5000"
 
 
+def make_private_dir(path: Path) -> None:
+    """Create a directory only its owner may enter (0700); an existing one is left as it is
+    (it may be shared, such as /srv)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+
+
 def _secret_key(production: bool) -> str:
     key = _env("TANDEM_SECRET_KEY")
     if key:
@@ -43,10 +55,11 @@ def _secret_key(production: bool) -> str:
     key_file = _data_dir() / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(key_file.parent)
     key = secrets.token_urlsafe(48)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created 0600 in one step, so the key is never readable by others, even briefly.
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(key)
     return key
 
 
@@ -69,15 +82,21 @@ class Settings:
     production: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
-    base_url: str = ""
+    base_url: str | None = None  # TANDEM_BASE_URL, normalised; None when it was not set
     session_days: int = 14
     invitation_days: int = 7
+    max_body_kb: int = DEFAULT_MAX_BODY_KB
     oidc: OidcSettings | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def secure_cookies(self) -> bool:
-        return self.production or self.base_url.startswith("https://")
+        return self.production or (self.base_url or "").startswith("https://")
+
+    @property
+    def public_host(self) -> str | None:
+        """The only host name requests may be addressed to, when the base URL is set."""
+        return urlsplit(self.base_url).hostname if self.base_url else None
 
 
 def _oidc_from_env() -> OidcSettings | None:
@@ -90,29 +109,56 @@ def _oidc_from_env() -> OidcSettings | None:
     return OidcSettings(issuer=issuer, client_id=client_id, client_secret=secret, label=label)
 
 
-def _int_env(name: str, default: int) -> int:
+def _int_env(name: str, default: int, minimum: int | None = None) -> int:
     raw = _env(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def _base_url(production: bool) -> str | None:
+    raw = _env("TANDEM_BASE_URL")
+    if not raw:
+        if production:
+            raise ConfigError(
+                "TANDEM_BASE_URL must be set when TANDEM_ENV=production "
+                "(the public address, such as https://tandem.example.com)."
+            )
+        return None
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.path.strip("/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            "TANDEM_BASE_URL must look like https://tandem.example.com "
+            f"(a scheme and a host, optionally a port, no path), got {raw!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def load_settings() -> Settings:
     production = _env("TANDEM_ENV", "development").lower() == "production"
-    port = _int_env("TANDEM_PORT", 8000)
-    host = _env("TANDEM_HOST", "127.0.0.1")
     return Settings(
         database_url=_env("TANDEM_DATABASE_URL") or default_database_url(),
         secret_key=_secret_key(production),
         production=production,
-        host=host,
-        port=port,
-        base_url=_env("TANDEM_BASE_URL") or f"http://{host}:{port}",
+        host=_env("TANDEM_HOST", "127.0.0.1"),
+        port=_int_env("TANDEM_PORT", 8000),
+        base_url=_base_url(production),
         session_days=_int_env("TANDEM_SESSION_DAYS", 14),
         invitation_days=_int_env("TANDEM_INVITATION_DAYS", 7),
+        max_body_kb=_int_env("TANDEM_MAX_BODY_KB", DEFAULT_MAX_BODY_KB, minimum=16),
         oidc=_oidc_from_env(),
     )
 
@@ -141,7 +187,7 @@ def tortoise_config(database_url: str) -> dict:
 def _tortoise_cli_config() -> dict:
     url = _env("TANDEM_DATABASE_URL") or default_database_url()
     if url.startswith("sqlite://") and ":memory:" not in url:
-        _data_dir().mkdir(parents=True, exist_ok=True)
+        make_private_dir(_data_dir())
     return tortoise_config(url)
 
 

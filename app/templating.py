@@ -7,11 +7,13 @@ from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from app.security import CSRF_FIELD, csrf_token
 from app.settings import ROOT
+from app.urls import absolute_url
 from coaching.models import User
 from coaching.policy import Action, can
 from coaching.timezones import to_local
@@ -87,9 +89,15 @@ def day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else "—"
 
 
+@pass_context
+def url_for(ctx: Any, name: str, /, **params: Any) -> URL:
+    return absolute_url(ctx["request"], name, **params)
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processors=[_context])
     env = templates.env
+    env.globals["url_for"] = url_for  # Starlette's builds from the Host header
     env.filters.update(local=local, local_iso=local_iso, money=money, day=day)
     env.globals["can"] = can_in_template
     env.trim_blocks = True

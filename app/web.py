@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.security import CSRF_FIELD, read_form
+from app.urls import absolute_url
 from coaching.errors import TandemError
 from coaching.models import MAX_ID, User
 
@@ -90,7 +91,7 @@ def redirect(
 ) -> RedirectResponse:
     if message:
         flash(request, message, level, undo)
-    return RedirectResponse(request.url_for(name, **params), status_code=303)
+    return RedirectResponse(str(absolute_url(request, name, **params)), status_code=303)
 
 
 def query_int(request: Request, name: str, default: int = 1) -> int:

@@ -1,7 +1,9 @@
-"""Server-side sessions: the cookie carries only a random key; the data lives in `web_sessions`.
+"""Sessions. A signed-in person's lives server-side: the cookie carries only a random key
+and the data lives in `web_sessions`. Logout deletes the row, and the person is loaded
+afresh on every request, so logout, deactivation and role changes take effect at once.
 
-Logout deletes the row, and the signed-in person is loaded afresh on every request, so
-logout, deactivation and role changes take effect on the next request.
+A visitor (not signed in) costs no row: their CSRF token, messages and Authlib's pending
+single sign-on state travel in a small signed cookie that lives for a day.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,8 +23,11 @@ from coaching.identity.models import User, WebSession
 from coaching.identity.web_sessions import purge_expired
 
 COOKIE = "tandem_session"
+VISITOR_COOKIE = "tandem_visitor"
 SKIP_PREFIXES = ("/static/", "/healthz")
-ANONYMOUS_LIFETIME = timedelta(days=1)  # a visitor's CSRF token and messages, before sign-in
+VISITOR_LIFETIME = timedelta(days=1)
+MAX_VISITOR_COOKIE = 3000  # characters; browsers keep about 4 KB per cookie, attributes included
+KEPT_ACROSS_SIGN_IN = ("flash",)
 
 
 class SessionData(dict):
@@ -58,9 +63,11 @@ class SessionData(dict):
 
 
 class SessionState:
-    def __init__(self, row: WebSession | None, data: SessionData) -> None:
+    def __init__(self, row: WebSession | None, data: SessionData, cookies: dict[str, str]) -> None:
         self.row = row
         self.data = data
+        self.had_visitor_cookie = VISITOR_COOKIE in cookies
+        self.stale_key = row is None and COOKIE in cookies
         self.login_as: User | None = None
         self.logout = False
 
@@ -78,6 +85,42 @@ def sign_out(request: Request) -> None:
     request.scope["user"] = None
 
 
+class VisitorCookie:
+    """A visitor's session data, signed and timestamped (itsdangerous), in one cookie."""
+
+    def __init__(self, secret_key: str) -> None:
+        self.serializer = URLSafeTimedSerializer(secret_key, salt="tandem.visitor")
+
+    def decode(self, value: str | None) -> dict[str, Any]:
+        if not value:
+            return {}
+        try:
+            data = self.serializer.loads(value, max_age=int(VISITOR_LIFETIME.total_seconds()))
+        except BadSignature:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def encode(self, data: dict[str, Any]) -> str:
+        """The cookie value; if it would be too large for browsers, Authlib's oldest pending
+        sign-ins go first, then the oldest messages."""
+        data = dict(data)
+        value = self.serializer.dumps(data)
+        while len(value) > MAX_VISITOR_COOKIE and _drop_oldest(data):
+            value = self.serializer.dumps(data)
+        return value
+
+
+def _drop_oldest(data: dict[str, Any]) -> bool:
+    pending = [key for key in data if key.startswith("_state_")]
+    if pending:
+        del data[pending[0]]
+        return True
+    if data.get("flash"):
+        data["flash"] = data["flash"][1:]
+        return True
+    return False
+
+
 class ServerSessionMiddleware:
     def __init__(
         self, app: ASGIApp, *, secret_key: str, days: int = 14, secure: bool = False
@@ -86,6 +129,7 @@ class ServerSessionMiddleware:
         # The cookie (a random key) is signed with the secret key, so forged or mangled
         # cookies are refused without a database lookup; the row stores only its hash.
         self.signer = Signer(secret_key, salt="tandem.session")
+        self.visitor = VisitorCookie(secret_key)
         self.lifetime = timedelta(days=days)
         self.secure = secure
 
@@ -93,7 +137,7 @@ class ServerSessionMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(SKIP_PREFIXES):
             await self.app(scope, receive, send)
             return
-        state = await self._load(HTTPConnection(scope).cookies.get(COOKIE))
+        state = await self._load(HTTPConnection(scope).cookies)
         scope["tandem.session"] = state
         scope["session"] = state.data
         user = state.row.user if state.row is not None else None
@@ -101,52 +145,75 @@ class ServerSessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cookie = await self._persist(state)
-                if cookie is not None:
-                    MutableHeaders(scope=message).append("Set-Cookie", cookie)
+                headers = MutableHeaders(scope=message)
+                for cookie in await self._persist(state):
+                    headers.append("Set-Cookie", cookie)
+                # Pages carry a person's data and a CSRF token: no cache may keep them.
+                headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
-    async def _load(self, cookie: str | None) -> SessionState:
+    async def _load(self, cookies: dict[str, str]) -> SessionState:
+        key = cookies.get(COOKIE)
         row = None
-        if cookie and self._signed_by_us(cookie):
+        if key and self._signed_by_us(key):
             row = await WebSession.get_or_none(
-                key_hash=hash_token(cookie), expires_at__gt=now()
+                key_hash=hash_token(key), expires_at__gt=now()
             ).select_related("user")
-            if row is not None and row.user is not None:
+        if row is not None:
+            if row.user is not None:
                 await row.user.fetch_related("role_rows")
-        return SessionState(row, SessionData(row.data if row is not None else {}))
+            return SessionState(row, SessionData(row.data), cookies)
+        data = self.visitor.decode(cookies.get(VISITOR_COOKIE))
+        return SessionState(None, SessionData(data), cookies)
 
-    async def _persist(self, state: SessionState) -> str | None:
-        if state.logout or state.login_as is not None:
-            if state.row is not None:
-                await state.row.delete()
-            state.row = None
-            keep = {k: v for k, v in state.data.items() if k == "flash"}
-            state.data = SessionData(keep)
-            state.data.modified = bool(keep) or state.login_as is not None
-            if state.logout and not keep:
-                return self._cookie("", max_age=0)
-        if not state.data.modified:
-            return None
+    async def _persist(self, state: SessionState) -> list[str]:
+        """Save what changed; returns the Set-Cookie headers to send."""
+        if state.login_as is not None:
+            return await self._start_signed_in(state, state.login_as)
+        if state.logout:
+            await self._end(state)
+        elif state.row is not None:
+            if state.data.modified:
+                state.row.data = dict(state.data)
+                await state.row.save(update_fields=["data"])
+            return []
+        cookies = self._visitor_cookies(state)
+        if state.logout or state.stale_key:
+            cookies.append(self._cookie(COOKIE, "", max_age=0))
+        return cookies
+
+    async def _start_signed_in(self, state: SessionState, user: User) -> list[str]:
         if state.row is not None:
-            state.row.data = dict(state.data)
-            await state.row.save(update_fields=["data"])
-            return None
-        if state.login_as is not None:  # a cheap moment to forget expired sessions
-            await purge_expired()
-        lifetime = self.lifetime if state.login_as is not None else ANONYMOUS_LIFETIME
-        cookie = self.signer.sign(secrets.token_urlsafe(32)).decode()
-        data = dict(state.data)
-        data.setdefault("csrf", secrets.token_urlsafe(32))
+            await state.row.delete()
+        await purge_expired()  # a cheap moment to forget them
+        key = self.signer.sign(secrets.token_urlsafe(32)).decode()
+        data = {"csrf": secrets.token_urlsafe(32), **_kept_across_sign_in(state.data)}
         await WebSession.create(
-            key_hash=hash_token(cookie),
-            user=state.login_as,
-            data=data,
-            expires_at=now() + lifetime,
+            key_hash=hash_token(key), user=user, data=data, expires_at=now() + self.lifetime
         )
-        return self._cookie(cookie, max_age=int(lifetime.total_seconds()))
+        cookies = [self._cookie(COOKIE, key, max_age=_seconds(self.lifetime))]
+        if state.had_visitor_cookie:
+            cookies.append(self._cookie(VISITOR_COOKIE, "", max_age=0))
+        return cookies
+
+    async def _end(self, state: SessionState) -> None:
+        if state.row is not None:
+            await state.row.delete()
+            state.row = None
+        state.data = SessionData(_kept_across_sign_in(state.data))
+        state.data.modified = True
+
+    def _visitor_cookies(self, state: SessionState) -> list[str]:
+        if not state.data.modified:
+            return []
+        if state.data:
+            value = self.visitor.encode(state.data)
+            return [self._cookie(VISITOR_COOKIE, value, max_age=_seconds(VISITOR_LIFETIME))]
+        if state.had_visitor_cookie:
+            return [self._cookie(VISITOR_COOKIE, "", max_age=0)]
+        return []
 
     def _signed_by_us(self, cookie: str) -> bool:
         try:
@@ -155,8 +222,16 @@ class ServerSessionMiddleware:
             return False
         return True
 
-    def _cookie(self, value: str, *, max_age: int) -> str:
-        parts = [f"{COOKIE}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
+    def _cookie(self, name: str, value: str, *, max_age: int) -> str:
+        parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
         if self.secure:
             parts.append("Secure")
         return "; ".join(parts)
+
+
+def _kept_across_sign_in(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key in KEPT_ACROSS_SIGN_IN}
+
+
+def _seconds(lifetime: timedelta) -> int:
+    return int(lifetime.total_seconds())

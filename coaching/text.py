@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import markdown as md
 import nh3
 
@@ -50,14 +52,57 @@ def render_markdown(text: str) -> str:
     )
 
 
+# Characters that change the order text is displayed in, so "Rosa\u202eodnamreF" shows as
+# something else than it is (the Trojan Source trick).
+BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Zero-width (non-)joiners are part of correct spelling in Persian, Indic scripts, Sinhala
+# and emoji sequences; they are allowed right after a letter, mark or symbol of such a
+# script (anything from Hebrew, U+0590, onward), and nowhere else.
+JOINERS = frozenset([0x200C, 0x200D])
+JOINING_SCRIPTS_FROM = 0x0590
+ORDINARY_WHITESPACE = frozenset("\t\n\r")
+
+
 def clean_line(value: object, *, field: str, label: str, max_length: int, errors: dict) -> str:
-    """Strip a one-line text input and note an error if it is empty or too long."""
-    text = " ".join(str(value or "").split())
-    if not text:
+    """Strip a one-line text input (runs of whitespace become one space) and note an error
+    if it is empty, too long, or holds control or format characters."""
+    raw = str(value or "")
+    text = " ".join(raw.split())
+    hidden = _hidden_character(raw)
+    if hidden is not None:
+        errors[field] = _hidden_character_message(label, hidden)
+    elif not text:
         errors[field] = f"{label} is required."
     elif len(text) > max_length:
         errors[field] = f"{label} must be at most {max_length} characters (it has {len(text)})."
     return text
+
+
+def _hidden_character(text: str) -> str | None:
+    """The first control or format character (Unicode Cc or Cf) that doesn't belong."""
+    for i, char in enumerate(text):
+        if char in ORDINARY_WHITESPACE or unicodedata.category(char) not in ("Cc", "Cf"):
+            continue
+        if ord(char) in JOINERS and i > 0 and _needs_joiners(text[i - 1]):
+            continue
+        return char
+    return None
+
+
+def _needs_joiners(char: str) -> bool:
+    return ord(char) >= JOINING_SCRIPTS_FROM and unicodedata.category(char)[0] in "LMS"
+
+
+def _hidden_character_message(label: str, char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    name = unicodedata.name(char, "")
+    shown = f"{code} {name}" if name else code
+    if ord(char) in BIDI_CONTROLS:
+        return (
+            f"{label} contains a text-direction control ({shown}), which can make text "
+            "show in a misleading order. Please remove it."
+        )
+    return f"{label} contains an invisible control character ({shown}). Please remove it."
 
 
 def clean_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 import re
 from collections.abc import AsyncIterator
@@ -12,8 +13,7 @@ from typing import Any
 import httpx
 
 from coaching.clock import now
-from coaching.identity.accounts import create_user, hash_token
-from coaching.identity.models import WebSession
+from coaching.identity.accounts import create_user
 from coaching.models import (
     CoachingSession,
     Goal,
@@ -120,19 +120,38 @@ async def make_playbook(
     )
 
 
+def hidden_csrf_token(page: str) -> str:
+    """The CSRF token of a page's forms (the hidden field a browser posts back)."""
+    found = re.search(r'<input type="hidden" name="csrf_token" value="([^"]+)">', page)
+    assert found, "the page has no form with a CSRF token"
+    return html.unescape(found.group(1))
+
+
+async def csrf_from_page(client: httpx.AsyncClient) -> str:
+    """The token a browser would find: on the sign-in page, or (signed in) on the home page
+    the sign-in page redirects to."""
+    page = await client.get("/login", follow_redirects=True)
+    return hidden_csrf_token(page.text)
+
+
 class Browser:
     """Wraps an httpx client: signs in through the real form and adds the CSRF token."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
+        self._token: tuple[tuple[str | None, str | None], str] | None = None
 
     async def csrf(self) -> str:
-        key = self.client.cookies.get("tandem_session")
-        if key is None:
-            await self.client.get("/login")
-            key = self.client.cookies.get("tandem_session")
-        row = await WebSession.get(key_hash=hash_token(key))
-        return row.data["csrf"]
+        """The token from a page, fetched again only when the session cookies say the
+        session changed (a page fetch shows, and so uses up, pending messages)."""
+        if self._token is None or self._token[0] != self._cookie_state():
+            token = await csrf_from_page(self.client)
+            self._token = (self._cookie_state(), token)
+        return self._token[1]
+
+    def _cookie_state(self) -> tuple[str | None, str | None]:
+        cookies = self.client.cookies
+        return cookies.get("tandem_session"), cookies.get("tandem_visitor")
 
     async def login(self, user: User, password: str = PASSWORD) -> httpx.Response:
         response = await self.post("/login", {"email": user.email, "password": password})
@@ -149,10 +168,10 @@ class Browser:
 
 
 @contextlib.asynccontextmanager
-async def open_browser(app: Any) -> AsyncIterator[Browser]:
+async def open_browser(app: Any, base_url: str = "http://testserver") -> AsyncIterator[Browser]:
     """Another browser with its own cookie jar, for tests where two people act in turn."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield Browser(client)
 
 

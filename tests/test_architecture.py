@@ -164,3 +164,14 @@ def test_model_query_checker_sees_a_query(tmp_path: Path) -> None:
         ]
     finally:
         sample.unlink()
+
+
+def test_absolute_urls_are_built_only_by_the_base_url_helper() -> None:
+    """Starlette's `url_for` builds from the Host header the client chose; app/urls.py wraps
+    it so that TANDEM_BASE_URL, when set, is used instead."""
+    offences = [
+        str(path.relative_to(ROOT))
+        for path in python_files("app")
+        if path.name != "urls.py" and ".url_for(" in path.read_text(encoding="utf-8")
+    ]
+    assert not offences, "build absolute URLs with app.urls.absolute_url: " + ", ".join(offences)

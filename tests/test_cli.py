@@ -3,16 +3,25 @@ start-up configuration rules for the secret key."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.settings import ROOT, ConfigError, load_settings
+from coaching.clock import now
+from coaching.identity.models import WebSession
+from tests.factories import make_user
 
 ENV_PREFIX = "TANDEM_"
 STRONG = "a long enough secret"
@@ -225,9 +234,36 @@ def test_production_settings_without_secret_key_raise_config_error(clean_env):
 def test_production_settings_use_the_given_secret_key(clean_env):
     clean_env.setenv("TANDEM_ENV", "production")
     clean_env.setenv("TANDEM_SECRET_KEY", "from-the-environment")
+    clean_env.setenv("TANDEM_BASE_URL", "https://tandem.example.com")
     settings = load_settings()
     assert settings.secret_key == "from-the-environment"
     assert settings.production and settings.secure_cookies
+
+
+def test_production_settings_without_a_base_url_raise_config_error(clean_env):
+    """In production, links must not depend on a Host header someone else chose."""
+    clean_env.setenv("TANDEM_ENV", "production")
+    clean_env.setenv("TANDEM_SECRET_KEY", "from-the-environment")
+    with pytest.raises(ConfigError, match="TANDEM_BASE_URL must be set"):
+        load_settings()
+
+
+def test_settings_know_whether_the_base_url_was_set(clean_env):
+    assert load_settings().base_url is None
+    clean_env.setenv("TANDEM_BASE_URL", "https://Tandem.Example.com/")
+    settings = load_settings()
+    assert settings.base_url == "https://tandem.example.com"
+    assert settings.public_host == "tandem.example.com"
+    assert settings.secure_cookies
+
+
+@pytest.mark.parametrize(
+    "value", ["tandem.example.com", "ftp://tandem.example.com", "https://x.example/tandem"]
+)
+def test_a_base_url_that_is_not_scheme_and_host_is_refused(clean_env, value):
+    clean_env.setenv("TANDEM_BASE_URL", value)
+    with pytest.raises(ConfigError, match="TANDEM_BASE_URL must look like"):
+        load_settings()
 
 
 def test_development_secret_key_is_generated_once_under_the_data_dir_and_reused(
@@ -241,3 +277,100 @@ def test_development_secret_key_is_generated_once_under_the_data_dir_and_reused(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600  # readable by the owner only
     assert load_settings().secret_key == first.secret_key
     assert key_file.read_text().strip() == first.secret_key
+
+
+async def test_purge_deletes_expired_web_sessions_and_keeps_live_ones(db, database_url, tmp_path):
+    someone = await make_user("rep")
+    hour = timedelta(hours=1)
+    for n, expires in enumerate([now() - hour, now() - 2 * hour, now() + hour]):
+        await WebSession.create(key_hash=f"{n:064d}", user=someone, expires_at=expires)
+
+    result = tandem(tmp_path, "purge", TANDEM_DATABASE_URL=database_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "Deleted 2 expired web sessions." in result.stdout
+    assert await WebSession.all().values_list("key_hash", flat=True) == [f"{2:064d}"]
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_migrate_creates_data_directory_database_and_key_readable_by_the_owner_only(tmp_path):
+    data = tmp_path / "data"
+
+    result = tandem(tmp_path, "migrate", TANDEM_DATA_DIR=str(data), TANDEM_DATABASE_URL="")
+
+    assert result.returncode == 0, result.stderr
+    assert mode_of(data) == 0o700
+    assert mode_of(data / "tandem.sqlite3") == 0o600
+    assert mode_of(data / "secret_key") == 0o600
+
+
+def test_migrate_makes_an_existing_database_file_private(tmp_path):
+    assert tandem(tmp_path, "migrate").returncode == 0
+    database = tmp_path / "cli.sqlite3"
+    database.chmod(0o644)
+
+    assert tandem(tmp_path, "migrate").returncode == 0
+
+    assert mode_of(database) == 0o600
+
+
+def test_running_server_keeps_database_and_its_write_ahead_log_private(tmp_path):
+    data = tmp_path / "data"
+    with running_tandem(tmp_path, TANDEM_DATA_DIR=str(data), TANDEM_DATABASE_URL="") as url:
+        assert httpx.get(url + "/login").status_code == 200
+        files = {path.name: mode_of(path) for path in data.iterdir()}
+
+    assert mode_of(data) == 0o700
+    assert files == {
+        "secret_key": 0o600,
+        "tandem.sqlite3": 0o600,
+        "tandem.sqlite3-wal": 0o600,
+        "tandem.sqlite3-shm": 0o600,
+    }
+
+
+def test_running_server_writes_access_log_lines_of_bounded_length(tmp_path):
+    with running_tandem(tmp_path) as url:
+        assert httpx.get(url + "/login?next=/" + "x" * 12_000).status_code == 200
+    lines = (tmp_path / "server.log").read_text().splitlines()
+
+    assert any("GET /login?next=/xxx" in line for line in lines), lines
+    assert max(len(line) for line in lines) <= 2100
+
+
+@contextlib.contextmanager
+def running_tandem(tmp_path: Path, **extra_env: str) -> Iterator[str]:
+    """`tandem serve` in a subprocess on a free port, until the block ends; what it prints
+    goes to tmp_path/server.log."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with (tmp_path / "server.log").open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=cli_env(tmp_path, **extra_env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(url + "/healthz"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("tandem serve did not start: " + (tmp_path / "server.log").read_text())
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

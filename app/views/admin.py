@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.urls import absolute_url
 from app.web import (
     Undo,
     form_list,
@@ -55,7 +56,7 @@ async def invite(request: Request) -> Response:
         )
     except (Invalid, Conflict) as exc:
         return render_invalid(request, "admin/invite.html", exc, form, **context)
-    context["link"] = str(request.url_for("auth:accept_invitation", token=token))
+    context["link"] = str(absolute_url(request, "auth:accept_invitation", token=token))
     return render(
         request,
         "admin/invite.html",
@@ -85,6 +86,6 @@ async def set_active(request: Request) -> Response:
         return redirect(request, "admin:people", exc.message, level="error")
     if active:
         return redirect(request, "admin:people", f"{person.name} can sign in again.")
-    undo = Undo(str(request.url_for("admin:active", id=person.id)), {"active": "1"})
+    undo = Undo(str(absolute_url(request, "admin:active", id=person.id)), {"active": "1"})
     message = f"{person.name} is deactivated and signed out everywhere."
     return redirect(request, "admin:people", message, undo=undo)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import httpx
@@ -18,12 +17,15 @@ with warnings.catch_warnings():
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from app.logs import get_logger
 from app.settings import OidcSettings
+from app.urls import absolute_url
 from app.web import flash
 from app.web_sessions import sign_in
 from coaching.identity.accounts import find_user_by_verified_email
+from coaching.identity.models import EMAIL_MAX
 
-log = logging.getLogger("tandem.oidc")
+log = get_logger("tandem.oidc")
 
 
 def make_oauth(oidc: OidcSettings) -> OAuth:
@@ -48,7 +50,8 @@ async def start(request: Request) -> Response:
     if oauth is None:
         return _refuse(request, "Single sign-on isn't set up here. Sign in with your password.")
     try:
-        return await oauth.oidc.authorize_redirect(request, _callback_url(request))
+        callback = str(absolute_url(request, "oidc:callback"))
+        return await oauth.oidc.authorize_redirect(request, callback)
     except httpx.HTTPError as exc:
         log.warning("SSO provider unreachable: %s", exc)
         return _refuse(
@@ -56,14 +59,6 @@ async def start(request: Request) -> Response:
             "The single sign-on provider can't be reached right now. "
             "Try again shortly, or sign in with your password.",
         )
-
-
-def _callback_url(request: Request) -> str:
-    """The configured public address when there is one (behind a proxy the request's own
-    host may be an internal name), else the address this request came to."""
-    base = request.app.state.settings.base_url.rstrip("/")
-    path = request.app.url_path_for("oidc:callback")
-    return f"{base}{path}" if base else str(request.url_for("oidc:callback"))
 
 
 async def callback(request: Request) -> Response:
@@ -86,6 +81,12 @@ async def callback(request: Request) -> Response:
             request,
             "Your identity provider didn't confirm your email address, so "
             "Tandem can't match it to an account.",
+        )
+    if len(email) > EMAIL_MAX:
+        return _refuse(
+            request,
+            f"Your identity provider gave an email address of {len(email)} characters; "
+            f"Tandem accounts have at most {EMAIL_MAX}. Ask an admin for help.",
         )
     user = await find_user_by_verified_email(email)
     if user is None:

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.urls import absolute_url
 from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
 from coaching import sessions
 from coaching.clock import now
@@ -101,7 +102,8 @@ async def toggle_agenda(request: Request) -> Response:
 async def delete_agenda(request: Request) -> Response:
     item = await sessions.delete_agenda_item(me(request), request.path_params["id"])
     session_id = item.session_id
-    undo = Undo(str(request.url_for("sessions:add_agenda", id=session_id)), {"text": item.text})
+    action = absolute_url(request, "sessions:add_agenda", id=session_id)
+    undo = Undo(str(action), {"text": item.text})
     message = f"Removed “{item.text}” from the agenda."
     return redirect(request, "sessions:detail", message, undo=undo, id=session_id)
 

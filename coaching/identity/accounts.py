@@ -12,7 +12,12 @@ from tortoise.queryset import QuerySet
 from coaching.db import transaction
 from coaching.errors import Invalid
 from coaching.identity.models import EMAIL_MAX, NAME_MAX, Role, User, UserRole
-from coaching.identity.passwords import check_password, hash_password, verify_password
+from coaching.identity.passwords import (
+    check_password,
+    hash_password,
+    too_long_email,
+    verify_password,
+)
 from coaching.identity.web_sessions import sign_out_everywhere
 from coaching.text import clean_line
 
@@ -32,7 +37,7 @@ def check_email(value: object, errors: dict[str, str], field: str = "email") -> 
     if not email:
         errors[field] = "Email is required."
     elif len(email) > EMAIL_MAX:
-        errors[field] = f"An email address has at most {EMAIL_MAX} characters."
+        errors[field] = too_long_email(email)
     elif not EMAIL_RE.match(email):
         errors[field] = "Enter an email address like name@example.com."
     return email

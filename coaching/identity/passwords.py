@@ -23,6 +23,10 @@ MAX_PASSWORD = 1024
 MIN_STRENGTH = 2
 
 
+def too_long_email(email: str) -> str:
+    return f"An email address has at most {EMAIL_MAX} characters; this one has {len(email)}."
+
+
 def check_password(
     password: str, errors: dict[str, str], field: str = "password", **personal: str
 ) -> None:
@@ -67,7 +71,7 @@ async def authenticate(email: str, password: str, client: str) -> User:
     that does not tell which part was wrong."""
     email = email.strip().lower()
     if len(email) > EMAIL_MAX:
-        raise Invalid({"email": f"An email address has at most {EMAIL_MAX} characters."})
+        raise Invalid({"email": too_long_email(email)})
     wait = await throttle.claim_attempt(email, client)
     if wait:
         raise Throttled(

@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from app.main import create_app
 from app.settings import Settings
-from app.web_sessions import COOKIE
+from app.web_sessions import COOKIE, VISITOR_COOKIE
 from coaching.identity.accounts import hash_token
 from coaching.identity.models import LoginThrottle, WebSession
 from coaching.identity.throttle import FREE_ATTEMPTS
@@ -46,20 +46,20 @@ def session_key(browser: Browser) -> str | None:
 async def test_login_with_email_and_password_starts_a_server_side_session(browser):
     rep = await make_user("rep", name="Rosa Rep")
     await browser.get("/login")
-    anonymous_key = session_key(browser)
+    assert session_key(browser) is None, "a visitor has no server-side session"
 
     response = await browser.login(rep)
 
     assert response.status_code == 303
     assert response.headers["location"] == "/"
     key = session_key(browser)
-    assert key and key != anonymous_key, "signing in must issue a fresh session key"
+    assert key, "signing in issues a fresh session key"
     row = await WebSession.get(key_hash=hash_token(key))
     assert row.user_id == rep.id
     # The cookie is only a random key: nothing about the person travels in it.
     assert rep.email not in key and str(rep.id) != key
-    # The pre-login (anonymous) session is gone, so a planted key can't be reused.
-    assert not await WebSession.filter(key_hash=hash_token(anonymous_key or "")).exists()
+    # The visitor's cookie (with its pre-login CSRF token) is gone.
+    assert VISITOR_COOKIE not in browser.client.cookies
     home = await browser.get("/")
     assert home.status_code == 200
     assert "Welcome back, Rosa." in home.text
@@ -323,7 +323,7 @@ async def test_session_cookie_is_secure_when_served_over_https(db, database_url)
     )
     app = create_app(settings, manage_db=False)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="https://tandem.example") as client:
         response = await client.get("/login")
     attributes = [p.strip().lower() for p in response.headers["set-cookie"].split(";")]
     assert "secure" in attributes and "httponly" in attributes and "samesite=lax" in attributes

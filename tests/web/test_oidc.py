@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,11 +21,13 @@ from starlette.applications import Starlette
 
 from app.main import create_app
 from app.settings import OidcSettings, Settings
+from app.web_sessions import VISITOR_COOKIE
 from coaching.identity.accounts import hash_token
 from coaching.identity.models import WebSession
 from coaching.models import User
-from tests.factories import make_user, text_of
+from tests.factories import csrf_from_page, make_user, text_of
 from tests.web.oidc_provider import Provider, running_provider
+from tests.web.test_long_input import assert_log_records_are_bounded
 
 TANDEM = "http://testserver"
 CALLBACK = f"{TANDEM}/login/sso/callback"
@@ -42,15 +45,18 @@ def provider() -> Iterator[Provider]:
         yield running
 
 
-@pytest.fixture
-def sso_app(db, settings: Settings, provider: Provider) -> Starlette:  # type: ignore[no-untyped-def]
-    oidc = OidcSettings(
+def oidc_settings(provider: Provider) -> OidcSettings:
+    return OidcSettings(
         issuer=provider.issuer,
         client_id=provider.client_id,
         client_secret=provider.client_secret,
         label=SSO_LABEL,
     )
-    return create_app(replace(settings, oidc=oidc), manage_db=False)
+
+
+@pytest.fixture
+def sso_app(db, settings: Settings, provider: Provider) -> Starlette:  # type: ignore[no-untyped-def]
+    return create_app(replace(settings, oidc=oidc_settings(provider)), manage_db=False)
 
 
 @contextlib.asynccontextmanager
@@ -129,7 +135,8 @@ async def test_sso_signs_in_person_whose_verified_email_matches_an_account(
     sub = provider.add_person(email="sunita@example.com", email_verified=True, name="S. Sharma")
 
     callback_url = await sign_in_at_provider(browser_sso, provider, sub)
-    anonymous_key = browser_sso.cookies["tandem_session"]
+    assert VISITOR_COOKIE in browser_sso.cookies, "the pending sign-in lives in the cookie"
+    assert not await WebSession.exists(), "and costs no row before sign-in"
     landing = await return_to_tandem(browser_sso, callback_url)
 
     assert str(landing.url) == f"{TANDEM}/"
@@ -142,9 +149,8 @@ async def test_sso_signs_in_person_whose_verified_email_matches_an_account(
     row = await WebSession.get(key_hash=hash_token(key))
     assert row.user_id == user.id
     assert await WebSession.filter(user_id=user.id).count() == 1
-    # ...a fresh one: the pre-sign-in session (which held the OIDC state) is gone.
-    assert key != anonymous_key
-    assert not await WebSession.filter(key_hash=hash_token(anonymous_key)).exists()
+    # ...a fresh one: the visitor's cookie (which held the OIDC state) is gone.
+    assert VISITOR_COOKIE not in browser_sso.cookies
     assert not any(k.startswith("_state_") for k in row.data)
 
 
@@ -203,6 +209,40 @@ async def test_sso_refuses_unverified_email(
     )
 
     await assert_refused(browser_sso, landing, NOT_VERIFIED)
+
+
+async def test_sso_refuses_an_email_claim_longer_than_an_account_can_have(
+    browser_sso: httpx.AsyncClient, provider: Provider
+) -> None:
+    long_email = "s" * 243 + "@example.com"
+    sub = provider.add_person(email=long_email, email_verified=True)
+
+    landing = await return_to_tandem(
+        browser_sso, await sign_in_at_provider(browser_sso, provider, sub)
+    )
+
+    await assert_refused(
+        browser_sso,
+        landing,
+        "Your identity provider gave an email address of 255 characters; "
+        "Tandem accounts have at most 254.",
+    )
+    assert long_email not in landing.text
+
+
+async def test_sso_refusal_logs_a_bounded_line_whatever_the_callback_error_says(
+    browser_sso: httpx.AsyncClient, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    callback_url = await sign_in_at_provider(browser_sso, provider, "", action="deny")
+    noisy = with_query(callback_url, lambda q: q.update(error="x" * 20_000))
+
+    landing = await return_to_tandem(browser_sso, noisy)
+
+    await assert_refused(browser_sso, landing, NOT_COMPLETED)
+    refusals = [r for r in caplog.records if r.name == "tandem.oidc"]
+    assert refusals, "the refusal is logged"
+    assert_log_records_are_bounded(caplog)
 
 
 async def test_sso_refuses_deactivated_account(
@@ -304,6 +344,25 @@ async def test_sso_refuses_when_person_denies_at_provider(
 # --- configuration ---------------------------------------------------------------------
 
 
+async def test_sso_callback_address_comes_from_the_base_url_not_the_request(
+    db, settings: Settings, provider: Provider
+) -> None:  # type: ignore[no-untyped-def]
+    public = "https://tandem.example.com"
+    app = create_app(
+        replace(settings, base_url=public, oidc=oidc_settings(provider)), manage_db=False
+    )
+    transport = httpx.ASGITransport(app=app)
+    # What a TLS-terminating proxy forwards: plain HTTP on another port.
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://tandem.example.com:8080"
+    ) as c:
+        start = await c.get("/login/sso")
+
+    assert start.status_code == 302
+    query = dict(parse_qsl(urlsplit(start.headers["location"]).query))
+    assert query["redirect_uri"] == f"{public}/login/sso/callback"
+
+
 async def test_login_page_shows_sso_button_when_oidc_is_configured(
     browser_sso: httpx.AsyncClient,
 ) -> None:
@@ -337,5 +396,4 @@ async def test_sso_urls_send_people_to_password_login_without_oidc_settings(
 
 
 async def _csrf(client: httpx.AsyncClient) -> str:
-    row = await WebSession.get(key_hash=hash_token(client.cookies["tandem_session"]))
-    return row.data["csrf"]
+    return await csrf_from_page(client)

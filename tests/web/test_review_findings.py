@@ -146,7 +146,7 @@ async def test_form_limits_hold_on_every_unsafe_request(web):
     rep = await make_user()
     await signed_in(web, rep)
     many = {f"field{i}": "x" for i in range(300)}
-    assert (await web.post("/goals", {"title": "Many fields", **many})).status_code == 400
+    assert (await web.post("/goals", {"title": "Many fields", **many})).status_code == 413
     token = await web.csrf()
     upload = await web.client.post(
         "/goals",
@@ -155,5 +155,5 @@ async def test_form_limits_hold_on_every_unsafe_request(web):
     )
     assert upload.status_code == 400
     big = await web.post("/goals", {"title": "Big", "detail": "x" * 600_000})
-    assert big.status_code == 400
+    assert big.status_code == 413
     assert not await Goal.filter(owner_id=rep.id).exists()

@@ -1,14 +1,9 @@
 """Behaviour settled after the foundation review."""
 
-from datetime import timedelta
-
 import pytest
 
 from coaching import sessions
-from coaching.clock import now
 from coaching.errors import Invalid
-from coaching.identity.accounts import hash_token
-from coaching.identity.models import WebSession
 from coaching.identity.passwords import authenticate
 from coaching.identity.throttle import FREE_ATTEMPTS
 from tests.factories import PASSWORD, make_pairing, make_session, make_user, text_of
@@ -58,13 +53,3 @@ async def test_journal_link_from_a_session_that_just_started_preselects_it(brows
     await browser.login(rep)
     page = (await browser.get(f"/journal?session={session.id}")).text
     assert f'<option value="{session.id}" selected>' in page
-
-
-async def test_anonymous_sessions_expire_after_a_day_signed_in_ones_later(browser):
-    user = await make_user()
-    await browser.client.get("/login")
-    anonymous = await WebSession.get(key_hash=hash_token(browser.client.cookies["tandem_session"]))
-    assert anonymous.expires_at < now() + timedelta(days=1, minutes=1)
-    await browser.login(user)
-    signed_in = await WebSession.get(key_hash=hash_token(browser.client.cookies["tandem_session"]))
-    assert signed_in.expires_at > now() + timedelta(days=7)
