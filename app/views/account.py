@@ -3,7 +3,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.web import form_of, me, query_int, redirect, render, render_invalid
+from app.web import form_id, form_of, me, query_int, redirect, render, render_invalid
 from coaching import access
 from coaching.errors import Invalid
 from coaching.identity.accounts import timezone_names, update_profile
@@ -26,7 +26,10 @@ async def profile(request: Request) -> Response:
 async def access_log(request: Request) -> Response:
     user = me(request)
     page = query_int(request, "page")
-    reader = query_int(request, "reader", 0) or None
+    try:
+        reader = form_id(request.query_params.get("reader", ""))
+    except ValueError:
+        reader = None
     lines, has_more = await access.list_reads_of_my_data(user, page, reader_id=reader)
     readers = await access.list_readers(user)
     await access.mark_log_seen(user)
