@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tortoise.queryset import QuerySet
@@ -81,10 +82,22 @@ def people_with_role(role: Role) -> QuerySet[User]:
     return User.filter(is_active=True, role_rows__role=role)
 
 
-async def create_user(
+@dataclass(frozen=True)
+class NewAccount:
+    """A checked account, its password already hashed, ready to be inserted."""
+
+    email: str
+    name: str
+    roles: list[Role]
+    timezone: str
+    password_hash: str | None
+
+
+async def prepare_account(
     email: str, name: str, roles: list[str], password: str | None = None, timezone: str = "UTC"
-) -> User:
-    """Create an account (command line, demo, invitations). Raises Invalid or Conflict."""
+) -> NewAccount:
+    """Check what was given (Invalid lists every problem) and hash the password: done before
+    any transaction, so no lock is held while argon2 works."""
     errors: dict[str, str] = {}
     email = check_email(email, errors)
     name = check_name(name, errors)
@@ -95,10 +108,28 @@ async def create_user(
     if errors:
         raise Invalid(errors)
     hashed = await hash_password(password) if password is not None else None
-    async with transaction(on_conflict=f"Someone with the email {email} already has an account."):
-        user = await User.create(email=email, name=name, timezone=timezone, password_hash=hashed)
-        await replace_roles(user, parsed_roles)
+    return NewAccount(email, name, parsed_roles, timezone, hashed)
+
+
+async def insert_account(account: NewAccount) -> User:
+    """Insert a prepared account with its roles (Conflict when the email is taken)."""
+    taken = f"Someone with the email {account.email} already has an account."
+    async with transaction(on_conflict=taken):
+        user = await User.create(
+            email=account.email,
+            name=account.name,
+            timezone=account.timezone,
+            password_hash=account.password_hash,
+        )
+        await replace_roles(user, account.roles)
     return user
+
+
+async def create_user(
+    email: str, name: str, roles: list[str], password: str | None = None, timezone: str = "UTC"
+) -> User:
+    """Create an account (command line, demo, tests). Raises Invalid or Conflict."""
+    return await insert_account(await prepare_account(email, name, roles, password, timezone))
 
 
 async def replace_roles(user: User, roles: list[Role]) -> None:

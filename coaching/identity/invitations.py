@@ -19,9 +19,10 @@ from coaching.identity.accounts import (
     check_email,
     check_name,
     check_timezone,
-    create_user,
     hash_token,
+    insert_account,
     parse_roles,
+    prepare_account,
 )
 from coaching.identity.models import AuditAction, Invitation, PasswordReset, User
 from coaching.identity.passwords import check_password, hash_password
@@ -120,23 +121,22 @@ async def get_open_invitation(token: str) -> Invitation:
 
 
 async def accept_invitation(token: str, password: str, confirm: str, timezone: str) -> User:
-    errors: dict[str, str] = {}
     invitation = await get_open_invitation(token)
-    check_password(password, errors, email=invitation.email, name=invitation.name)
-    if not errors and password != confirm:
-        errors["confirm"] = "The two passwords differ."
-    timezone = check_timezone(timezone, errors)
-    if errors:
+    if password != confirm:
+        errors = {"confirm": "The two passwords differ."}
+        check_password(password, errors, email=invitation.email, name=invitation.name)
+        check_timezone(timezone, errors)
         raise Invalid(errors)
+    account = await prepare_account(
+        invitation.email, invitation.name, invitation.roles, password, timezone
+    )
     async with transaction():
         claimed = await Invitation.filter(id=invitation.id, pending_email__isnull=False).update(
             used_at=now(), pending_email=None
         )
         if not claimed:
             raise NotFound("This invitation link has just been used.")
-        return await create_user(
-            invitation.email, invitation.name, invitation.roles, password, timezone
-        )
+        return await insert_account(account)
 
 
 async def list_pending_invitations(actor: User) -> list[Invitation]:

@@ -80,7 +80,9 @@ async def authenticate(email: str, password: str, client: str) -> User:
         )
     user = await User.filter(email=email, is_active=True).prefetch_related("role_rows").first()
     stored = user.password_hash if user is not None else None
-    if user is None or not await verify_password(stored, password):
+    # Checked before looking at `user`: with no account (or no password) the dummy hash
+    # is checked, so the answer takes as long whether or not the account exists.
+    if not await verify_password(stored, password) or user is None:
         raise Invalid({"__all__": "That email and password don't match an active account."})
     await throttle.forget_failures(email, client)
     if password_hasher.check_needs_rehash(stored or ""):
