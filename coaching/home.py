@@ -29,6 +29,7 @@ class Home:
     awaiting_my_answer: list[Pairing] = field(default_factory=list)
     awaiting_their_answer: list[Pairing] = field(default_factory=list)
     coaching: list[Pairing] = field(default_factory=list)
+    coached_by: list[Pairing] = field(default_factory=list)  # active, the actor is the rep
     people_count: int = 0
     pending_invitations: int = 0
     open_pairings: int = 0
@@ -52,6 +53,8 @@ async def home_for(actor: User) -> Home:
             target.append(pairing)
         elif pairing.coach_id == actor.id:  # type: ignore[attr-defined]
             home.coaching.append(pairing)
+        else:
+            home.coached_by.append(pairing)
     if actor.has_role(Role.ADMIN):
         await _admin_counts(home)
     return home
