@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import markdown as md
 import nh3
 
@@ -48,6 +51,23 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def visible_text(cleaned_html: str) -> str:
+    """The words a reader would see in sanitised HTML."""
+    return html.unescape(re.sub(r"<[^>]*>", "", cleaned_html)).strip()
+
+
+def render_required_markdown(text: str, *, field: str, label: str, errors: dict) -> str:
+    """Render text that must say something: note an error when no words are left once
+    unsafe HTML is removed (an entry that was only a <script>), rather than save a blank."""
+    rendered = render_markdown(text)
+    if text and field not in errors and not visible_text(rendered):
+        errors[field] = (
+            f"{label} has no words left once unsafe HTML such as <script> is removed. "
+            "Write it in plain words or Markdown."
+        )
+    return rendered
 
 
 def clean_line(value: object, *, field: str, label: str, max_length: int, errors: dict) -> str:

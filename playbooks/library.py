@@ -12,7 +12,7 @@ from coaching.errors import Invalid, NotFound, PermissionDenied
 from coaching.models import User
 from coaching.people import now
 from coaching.privacy import Action
-from coaching.text import clean_line, clean_text, render_markdown
+from coaching.text import clean_line, clean_text, render_required_markdown
 from playbooks.models import Playbook, PlaybookRead, PlaybookStatus
 
 MAX_BODY = 100_000
@@ -39,9 +39,11 @@ def _parse(form: dict[str, str]) -> dict[str, str]:
     body = clean_text(
         form.get("body"), field="body", label="Playbook text", max_length=MAX_BODY, errors=errors
     )
+    body_html = render_required_markdown(body, field="body", label="Playbook text", errors=errors)
     if errors:
         raise Invalid(errors)
-    return {"title": title, "summary": " ".join(summary.split()), "body": body}
+    summary = " ".join(summary.split())
+    return {"title": title, "summary": summary, "body": body, "body_html": body_html}
 
 
 async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
@@ -53,7 +55,7 @@ async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
         title=parsed["title"],
         summary=parsed["summary"],
         body=parsed["body"],
-        body_html=render_markdown(parsed["body"]),
+        body_html=parsed["body_html"],
     )
 
 
@@ -67,8 +69,7 @@ async def get_playbook(actor: User, playbook_id: int) -> Playbook:
 async def edit_playbook(actor: User, playbook_id: int, form: dict[str, str]) -> Playbook:
     playbook = await get_playbook(actor, playbook_id)
     await privacy.require(actor, Action.WRITE, playbook)
-    fields = _parse(form)
-    playbook.update_from_dict({**fields, "body_html": render_markdown(fields["body"])})
+    playbook.update_from_dict(_parse(form))
     await playbook.save()
     return playbook
 
