@@ -20,18 +20,27 @@ from coaching import people
 from coaching.errors import Conflict, Invalid
 from coaching.models import ROLE_ORDER
 
+MAX_QUERY = 100
+
 
 async def people_index(request: Request) -> Response:
     user = me(request)
-    query = no_nul(request.query_params.get("q", ""))[:100]
+    query = no_nul(request.query_params.get("q", ""))
     page = query_int(request, "page")
-    found, has_more = await people.list_people(user, query, page)
+    error, status, found, has_more = None, 200, [], False
+    if len(query) > MAX_QUERY:  # refused with the words kept, never searched for a cut copy
+        error = f"Search for at most {MAX_QUERY} characters (this has {len(query)})."
+        status = 400
+    else:
+        found, has_more = await people.list_people(user, query, page)
     pending = await people.list_pending_invitations(user)
     return render(
         request,
         "admin/people.html",
+        status_code=status,
         people=found,
         q=query,
+        search_error=error,
         page=page,
         has_more=has_more,
         pending=pending,

@@ -10,6 +10,8 @@ from app.web_sessions import sign_in, sign_out
 from coaching import people
 from coaching.errors import Invalid, NotFound, PermissionDenied
 
+MAX_EMAIL = 254  # the longest address the standards allow, and the column's size
+
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths: never let ?next= send someone to another site."""
@@ -44,8 +46,16 @@ async def login(request: Request) -> Response:
         )
     form = await form_of(request)
     client = request.client.host if request.client else "unknown"
+    email = form.get("email", "")
     try:
-        user = await people.authenticate(form.get("email", ""), form.get("password", ""), client)
+        if len(email.strip()) > MAX_EMAIL:  # no account has it: say why, don't cut it
+            raise Invalid(
+                {
+                    "email": f"An email address has at most {MAX_EMAIL} characters; this one has "
+                    f"{len(email.strip())}."
+                }
+            )
+        user = await people.authenticate(email, form.get("password", ""), client)
     except (Invalid, PermissionDenied) as exc:
         status = 429 if isinstance(exc, PermissionDenied) else 400
         kept = {"email": form.get("email", ""), "next": form.get("next", "/")}

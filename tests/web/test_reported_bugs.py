@@ -10,11 +10,13 @@ import pytest
 from coaching import reflections
 from coaching.errors import Invalid
 from coaching.models import (
+    AgendaItem,
+    LoginAttempt,
     PairingStatus,
     Reflection,
 )
 from playbooks.models import Playbook
-from tests.factories import make_pairing, make_playbook, make_user, text_of
+from tests.factories import make_pairing, make_playbook, make_session, make_user, text_of
 
 SCRIPT_ONLY = "<script>alert('hello')</script>"
 
@@ -89,3 +91,55 @@ async def test_playbook_that_is_only_a_script_is_refused_with_the_input_kept(bro
     edited = await browser.post(f"/playbooks/{playbook.id}/edit", form)
     assert edited.status_code == 400
     assert (await Playbook.get(id=playbook.id)).body_html == playbook.body_html
+
+
+# --- (c) text longer than a limit is refused, never cut ------------------------------------
+
+
+async def test_people_search_longer_than_the_limit_is_refused_and_kept_whole(browser):
+    admin = await make_user("admin")
+    await browser.login(admin)
+    query = "x" * 101
+
+    response = await browser.get("/admin/people", params={"q": query})
+
+    assert response.status_code == 400
+    assert "Search for at most 100 characters (this has 101)." in response.text
+    assert f'value="{query}"' in response.text
+    assert 'aria-describedby="q-error"' in response.text
+
+
+async def test_people_search_at_the_limit_still_searches(browser):
+    admin = await make_user("admin", name="Ada " + "y" * 96)
+    await browser.login(admin)
+    response = await browser.get("/admin/people", params={"q": "y" * 100})
+    assert response.status_code == 200
+    assert "No one matches" in response.text
+    response = await browser.get("/admin/people", params={"q": "y" * 96})
+    assert "Ada " + "y" * 96 in response.text
+
+
+async def test_agenda_field_does_not_let_the_browser_cut_a_long_paste(browser):
+    """A maxlength attribute silently drops what is pasted past it; the server says why."""
+    coach, rep = await make_user("manager"), await make_user("rep")
+    session = await make_session(await make_pairing(coach, rep))
+    await browser.login(rep)
+    page = await browser.get(f"/sessions/{session.id}")
+    assert "maxlength" not in page.text
+
+    text = "Northwind " * 30 + "renewal"  # 307 characters
+    response = await browser.post(f"/sessions/{session.id}/agenda", {"text": text})
+
+    assert response.status_code == 400
+    assert "Agenda item must be at most 300 characters (it has 307)." in response.text
+    assert f'value="{text}"' in response.text
+    assert not await AgendaItem.exists()
+
+
+async def test_sign_in_with_an_overlong_email_says_so_and_keeps_it(browser):
+    email = "a" * 250 + "@example.com"
+    response = await browser.post("/login", {"email": email, "password": "whatever it is"})
+    assert response.status_code == 400
+    assert "An email address has at most 254 characters; this one has 262." in response.text
+    assert f'value="{email}"' in response.text
+    assert not await LoginAttempt.exists()  # nothing stored under a shortened address
