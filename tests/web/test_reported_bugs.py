@@ -143,3 +143,20 @@ async def test_sign_in_with_an_overlong_email_says_so_and_keeps_it(browser):
     assert "An email address has at most 254 characters; this one has 262." in response.text
     assert f'value="{email}"' in response.text
     assert not await LoginAttempt.exists()  # nothing stored under a shortened address
+
+
+# --- (d) the sharing box says what its button does -----------------------------------------
+
+
+async def test_share_box_says_the_choice_takes_effect_on_save(browser):
+    coach = await make_user("manager", name="Maya Okafor")
+    rep = await make_user("rep")
+    await make_pairing(coach, rep)
+    await browser.login(rep)
+    await browser.post("/goals", {"title": "Lead discovery calls"})
+
+    page = text_of((await browser.get("/goals")).text)
+
+    assert "apply at once" not in page
+    assert "takes effect when you press Save sharing" in page
+    assert "Save sharing" in page.split("takes effect when you press Save sharing", 1)[1]
