@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 
-from coaching import reflections
+from coaching import reflections, sessions
 from coaching.errors import Invalid
 from coaching.models import (
     AgendaItem,
+    CoachingSession,
     LoginAttempt,
     PairingStatus,
     Reflection,
 )
+from coaching.people import now
+from coaching.timezones import to_local
 from playbooks.models import Playbook
 from tests.factories import make_pairing, make_playbook, make_session, make_user, text_of
 
@@ -160,3 +164,58 @@ async def test_share_box_says_the_choice_takes_effect_on_save(browser):
     assert "apply at once" not in page
     assert "takes effect when you press Save sharing" in page
     assert "Save sharing" in page.split("takes effect when you press Save sharing", 1)[1]
+
+
+# --- (e) no session in the past -------------------------------------------------------------
+
+
+ZONES = ["Pacific/Kiritimati", "Europe/Madrid", "Pacific/Pago_Pago"]  # UTC+14, +1/+2, -11
+
+
+def _schedule(at_local, title="Pipeline review") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "title": title,
+        "date": at_local.date().isoformat(),
+        "time": at_local.strftime("%H:%M"),
+        "duration": "30",
+    }
+
+
+@pytest.mark.parametrize("zone", ZONES)
+async def test_a_start_earlier_today_in_the_schedulers_zone_is_refused(browser, zone):
+    coach = await make_user("manager", timezone=zone)
+    pairing = await make_pairing(coach, await make_user("rep"))
+    await browser.login(coach)
+    a_moment_ago = to_local(now() - timedelta(minutes=5), zone)
+
+    response = await browser.post(f"/pairings/{pairing.id}/sessions/new", _schedule(a_moment_ago))
+
+    assert response.status_code == 400
+    page = text_of(response.text)
+    assert "has already passed" in page or "has passed; choose today" in page
+    assert zone in page or "has passed; choose today" in page
+    assert 'value="Pipeline review"' in response.text
+    assert not await CoachingSession.exists()
+
+
+@pytest.mark.parametrize("zone", ZONES)
+async def test_a_start_later_today_in_the_schedulers_zone_is_accepted(browser, zone):
+    coach = await make_user("manager", timezone=zone)
+    pairing = await make_pairing(coach, await make_user("rep"))
+    await browser.login(coach)
+    soon = to_local(now() + timedelta(minutes=10), zone)
+    response = await browser.post(f"/pairings/{pairing.id}/sessions/new", _schedule(soon))
+    assert response.status_code == 303
+    assert await CoachingSession.filter(pairing_id=pairing.id).count() == 1
+
+
+async def test_a_start_late_yesterday_less_than_a_day_ago_is_refused_on_the_date(db):
+    coach = await make_user("manager", timezone="Asia/Tokyo")
+    pairing = await make_pairing(coach, await make_user("rep"))
+    today = to_local(now(), "Asia/Tokyo")
+    yesterday = (today - timedelta(days=1)).replace(hour=23, minute=59)
+    with pytest.raises(Invalid) as refused:
+        await sessions.schedule_session(
+            coach, pairing.id, sessions.parse_schedule(_schedule(yesterday))
+        )
+    assert "has passed; choose today" in refused.value.errors["date"]
