@@ -106,11 +106,22 @@ async def mark_read(actor: User, playbook_id: int) -> Playbook:
     return playbook
 
 
+def is_to_read(actor: User, playbook: Playbook, read: set[int]) -> bool:
+    """Published, not yet marked read, and not the actor's own: a writer has read theirs."""
+    return (
+        playbook.is_published
+        and playbook.author_id != actor.id  # type: ignore[attr-defined]
+        and playbook.id not in read
+    )
+
+
 async def list_unread(actor: User, limit: int = 5) -> list[Playbook]:
+    """Published playbooks the actor has still to read (never their own)."""
     read = PlaybookRead.filter(reader_id=actor.id).values_list("playbook_id", flat=True)
     return (
         await Playbook.filter(status=PlaybookStatus.PUBLISHED)
         .exclude(id__in=await read)
+        .exclude(author_id=actor.id)
         .select_related("author")
         .limit(limit)
     )

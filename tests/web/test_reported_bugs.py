@@ -19,6 +19,7 @@ from coaching.models import (
 )
 from coaching.people import now
 from coaching.timezones import to_local
+from playbooks import library
 from playbooks.models import Playbook
 from tests.factories import make_pairing, make_playbook, make_session, make_user, text_of
 
@@ -219,3 +220,32 @@ async def test_a_start_late_yesterday_less_than_a_day_ago_is_refused_on_the_date
             coach, pairing.id, sessions.parse_schedule(_schedule(yesterday))
         )
     assert "has passed; choose today" in refused.value.errors["date"]
+
+
+# --- (f) a trainer's own playbooks are never "to read" ---------------------------------------
+
+
+async def test_trainer_home_does_not_ask_them_to_read_their_own_playbook(browser):
+    trainer = await make_user("trainer", name="Tomás Reyes")
+    other = await make_user("trainer", name="Tess Other")
+    mine = await make_playbook(trainer, "My own guidance", published=True)
+    theirs = await make_playbook(other, "Guidance from another trainer", published=True)
+    await browser.login(trainer)
+
+    home = text_of((await browser.get("/")).text)
+
+    to_read = home.split("Playbooks to read", 1)[1].split("Your drafts", 1)[0]
+    assert "My own guidance" not in to_read
+    assert "Guidance from another trainer" in to_read
+    assert [p.id for p in await library.list_unread(trainer)] == [theirs.id]
+    own_page = await browser.get(f"/playbooks/{mine.id}")
+    assert "Mark as read" not in own_page.text
+    assert "Mark as read" in (await browser.get(f"/playbooks/{theirs.id}")).text
+
+
+async def test_trainer_whose_only_playbook_is_their_own_is_up_to_date(browser):
+    trainer = await make_user("trainer")
+    await make_playbook(trainer, "My own guidance", published=True)
+    await browser.login(trainer)
+    home = text_of((await browser.get("/")).text)
+    assert "You're up to date with the playbooks." in home
