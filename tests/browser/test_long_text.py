@@ -9,7 +9,7 @@ shows that text is opened at phone width (and laptop width) and must not scroll 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -49,6 +49,13 @@ class Story:
     pairing: str  # paths
     session: str
     playbook: str
+    pages: dict[str, Page] = field(default_factory=dict)
+
+    def page(self, role: str) -> Page:
+        """One tab per person, reused from check to check."""
+        if role not in self.pages:
+            self.pages[role] = getattr(self, role).new_page()
+        return self.pages[role]
 
 
 def _context(chromium: Browser, server: LiveServer, email: str | None) -> BrowserContext:
@@ -194,30 +201,25 @@ def test_long_words_wrap_instead_of_widening_the_page(
     url = live_server(
         path.format(session=story.session, pairing=story.pairing, playbook=story.playbook)
     )
-    page = getattr(story, role).new_page()
-    try:
-        page.goto(url)
-        for viewport in (PHONE, DESKTOP):
-            page.set_viewport_size(viewport)
-            width = page.evaluate(WIDTH)
-            if width["scrollWidth"] > width["innerWidth"] or width["wide"]:
-                name = f"long-text/{role}-{path.strip('/').replace('/', '-') or 'home'}"
-                page.screenshot(path=artifact(f"{name}-{viewport['width']}.png"), full_page=True)
-            assert width["scrollWidth"] <= width["innerWidth"], (url, role, width)
-            assert width["wide"] == [], (url, role, width)
-    finally:
-        page.close()
+    page = story.page(role)
+    page.goto(url)
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        width = page.evaluate(WIDTH)
+        where = (url, role, f"{viewport['width']} px", width)
+        if width["scrollWidth"] > width["innerWidth"] or width["wide"]:
+            name = f"long-text/{role}-{path.strip('/').replace('/', '-') or 'home'}"
+            page.screenshot(path=artifact(f"{name}-{viewport['width']}.png"), full_page=True)
+        assert width["scrollWidth"] <= width["innerWidth"], where
+        assert width["wide"] == [], where
 
 
 def test_the_long_texts_are_shown_whole(story: Story, live_server: LiveServer) -> None:
     """The pages above show the text itself (wrapped), not a shortened copy of it."""
-    page = story.rep.new_page()
-    try:
-        page.goto(live_server(story.session))
-        expect(page.locator(".agenda-text").filter(has_text=AGENDA_ITEM)).to_have_text(AGENDA_ITEM)
-        expect(page.locator(".agenda-text").filter(has_text=LONG_URL)).to_have_text(LONG_URL)
-        expect(page.get_by_role("heading", level=1)).to_have_text(SESSION_TITLE)
-        page.goto(live_server("/goals"))
-        expect(page.get_by_text(GOAL_TITLE, exact=True)).to_be_visible()
-    finally:
-        page.close()
+    page = story.page("rep")
+    page.goto(live_server(story.session))
+    expect(page.locator(".agenda-text").filter(has_text=AGENDA_ITEM)).to_have_text(AGENDA_ITEM)
+    expect(page.locator(".agenda-text").filter(has_text=LONG_URL)).to_have_text(LONG_URL)
+    expect(page.get_by_role("heading", level=1)).to_have_text(SESSION_TITLE)
+    page.goto(live_server("/goals"))
+    expect(page.get_by_text(GOAL_TITLE, exact=True)).to_be_visible()
