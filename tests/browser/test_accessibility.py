@@ -5,7 +5,8 @@ its access policy admits, and public routes signed out. A route whose URL names 
 takes its example from EXAMPLES, which says where a person finds a link to one and which
 roles can open it. A GET route that is in neither EXAMPLES nor NOT_PAGES fails
 test_every_get_route_is_checked, so a new page cannot be forgotten. Error pages, and states
-that only a form reaches (a refused form, a message after saving), are listed by hand.
+that only an action reaches (a refused form, a message, an opened disclosure), are
+listed by hand.
 
 A failure names the rule, the page, the role, the width and the offending elements; a
 screenshot of the page is saved to tests/artifacts/a11y/.
@@ -274,7 +275,7 @@ def test_page_has_no_wcag_violations(check: Check, site: Site, axe_js: Path) -> 
     assert_accessible(page, axe_js, f"{url} ({check.name}) as {check.role}", check.id)
 
 
-# --- states only a form reaches -------------------------------------------------------
+# --- states only an action reaches: a refused form, a message, an opened disclosure ---
 
 
 def refused_sign_in(page: Page, server: LiveServer) -> None:
@@ -318,7 +319,23 @@ def refused_search(page: Page, server: LiveServer) -> None:
     page.locator(".field-error").wait_for()
 
 
-FORM_STATES = {
+def share_box_open(page: Page, server: LiveServer) -> None:
+    """The sharing checkboxes are inside a closed <details>: axe skips what is hidden."""
+    page.goto(server("/goals"))
+    page.locator("details.share summary").first.click()
+    page.get_by_role("button", name="Save sharing").first.wait_for()
+
+
+def end_pairing_open(page: Page, server: LiveServer) -> None:
+    page.goto(server("/pairings"))
+    page.get_by_role("link", name="Maya Okafor coaches").first.click()
+    page.locator("details.danger-zone summary").click()
+    page.get_by_role("button", name="Yes, end the pairing").wait_for()
+
+
+STATES_AFTER_ACTING = {
+    "share-box-open": ("rep", share_box_open),
+    "end-pairing-open": ("manager", end_pairing_open),
     "sign-in-refused": (SIGNED_OUT, refused_sign_in),
     "welcome-message": (SIGNED_OUT, signed_in_welcome),
     "goal-refused": ("rep", refused_goal),
@@ -328,11 +345,11 @@ FORM_STATES = {
 }
 
 
-@pytest.mark.parametrize("state", list(FORM_STATES))
-def test_form_states_have_no_wcag_violations(
+@pytest.mark.parametrize("state", list(STATES_AFTER_ACTING))
+def test_states_reached_by_acting_have_no_wcag_violations(
     state: str, site: Site, live_server: LiveServer, axe_js: Path
 ) -> None:
-    role, reach = FORM_STATES[state]
+    role, reach = STATES_AFTER_ACTING[state]
     context = site.new_context() if role == SIGNED_OUT else None  # signed out: no cookies
     page = context.new_page() if context else site.page(role)
     try:
