@@ -117,10 +117,11 @@ async def _sessions(coach: User, rep: User, pairing_id: int) -> int:
     await sessions.schedule_session(
         coach, pairing_id, _form_at(today + timedelta(days=16), time(10, 0), "Weekly coaching")
     )
+    # Scheduling refuses a start in the past: schedule it ahead, then move it back 12 days.
     past = await sessions.schedule_session(
-        coach, pairing_id, _form_at(today, time(8, 0), "Quarter kick-off", 45)
+        coach, pairing_id, _form_at(today + timedelta(days=1), time(8, 0), "Quarter kick-off", 45)
     )
-    past.starts_at = past.starts_at - timedelta(days=12)
+    past.starts_at = past.starts_at - timedelta(days=13)
     await past.save(update_fields=["starts_at"])
     await sessions.save_shared_notes(
         coach,

@@ -31,6 +31,7 @@ class Home:
     awaiting_my_answer: list[Pairing] = field(default_factory=list)
     awaiting_their_answer: list[Pairing] = field(default_factory=list)
     coaching: list[Pairing] = field(default_factory=list)
+    coached_by: list[Pairing] = field(default_factory=list)  # active, the actor is the rep
     people_count: int = 0
     pending_invitations: int = 0
     open_pairings: int = 0
@@ -56,6 +57,8 @@ async def home_for(actor: User) -> Home:
             target.append(pairing)
         elif pairing.coach_id == actor.id:
             home.coaching.append(pairing)
+        else:
+            home.coached_by.append(pairing)
     if actor.has_role(Role.ADMIN):
         await _admin_counts(home)
     home.new_readers = await readers_since_last_visit(actor)

@@ -28,7 +28,7 @@ async def list_people(actor: User, query: str = "", page: int = 1) -> tuple[list
     await require(actor, Action.MANAGE, "person")
     query = query.strip()
     if len(query) > MAX_QUERY:
-        raise Invalid({"q": f"Search for at most {MAX_QUERY} characters."})
+        raise Invalid({"q": f"Search for at most {MAX_QUERY} characters (this has {len(query)})."})
     found = User.all().order_by("name", "id")
     if query:
         found = found.filter(Q(name__icontains=query) | Q(email__icontains=query))

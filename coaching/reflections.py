@@ -8,7 +8,7 @@ from coaching.policy import Action
 from coaching.policy.reveal import fetch, reveal_one
 from coaching.sessions import load_session
 from coaching.sharing import set_shared_with
-from coaching.text import clean_text, render_markdown
+from coaching.text import clean_text, render_required_markdown
 
 MAX_REFLECTION = 10_000
 PAGE_SIZE = 20
@@ -19,12 +19,11 @@ async def write_reflection(actor: User, body: str, session_id: int | None = None
     body = clean_text(
         body, field="body", label="Reflection", max_length=MAX_REFLECTION, errors=errors
     )
+    body_html = render_required_markdown(body, field="body", label="Reflection", errors=errors)
     if errors:
         raise Invalid(errors)
     session = await load_session(actor, session_id) if session_id else None
-    return await Reflection.create(
-        author=actor, body=body, body_html=render_markdown(body), session=session
-    )
+    return await Reflection.create(author=actor, body=body, body_html=body_html, session=session)
 
 
 async def get_reflection(actor: User, reflection_id: int) -> Reflection:

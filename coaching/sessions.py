@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from tortoise.expressions import Q
@@ -25,7 +25,7 @@ from coaching.models import (
 from coaching.policy import Action, can, require, scope
 from coaching.policy.reveal import can_see, fetch, reveal, reveal_one
 from coaching.text import clean_line, clean_text
-from coaching.timezones import exists_locally, local_to_utc
+from coaching.timezones import exists_locally, local_to_utc, to_local
 
 MIN_DURATION, MAX_DURATION = 10, 240
 MAX_NOTES = 20_000
@@ -81,23 +81,7 @@ async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
 
 async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
     pairing = await get_pairing_to_schedule(actor, pairing_id)
-    # Checked on the calendar date first: a year like 9999 or 0001 can't even be converted
-    # to UTC (OverflowError), and would overflow again when shown in another zone.
-    today = now().date()
-    if form.day > today + MAX_AHEAD:
-        raise Invalid({"date": "Choose a date within the next two years."})
-    if form.day < today - timedelta(days=2):
-        raise Invalid({"date": "That date has passed; choose today or later."})
-    if not exists_locally(form.day, form.at, actor.timezone):
-        raise Invalid(
-            {
-                "time": f"The clocks go forward at that time in {actor.timezone}, so "
-                f"{form.at:%H:%M} doesn't exist that day. Choose another time."
-            }
-        )
-    starts_at = local_to_utc(form.day, form.at, actor.timezone)
-    if starts_at < now() - timedelta(days=1):
-        raise Invalid({"date": "That date has passed; choose today or later."})
+    starts_at = _future_start(form, actor.timezone)
     return await CoachingSession.create(
         pairing=pairing,
         title=form.title,
@@ -105,6 +89,36 @@ async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> 
         duration_minutes=form.duration_minutes,
         created_by=actor,
     )
+
+
+def _future_start(form: ScheduleForm, zone_name: str) -> datetime:
+    """The start in UTC, refused unless it is still ahead in the scheduler's own zone."""
+    local_now = to_local(now(), zone_name)
+    today = local_now.date()
+    # Checked on the calendar date first: a year like 9999 or 0001 can't even be converted
+    # to UTC (OverflowError), and would overflow again when shown in another zone.
+    if form.day > today + MAX_AHEAD:
+        raise Invalid({"date": "Choose a date within the next two years."})
+    if form.day < today:
+        raise Invalid(
+            {"date": f"{form.day:%d %b %Y} has passed; choose today ({today:%d %b}) or later."}
+        )
+    if not exists_locally(form.day, form.at, zone_name):
+        raise Invalid(
+            {
+                "time": f"The clocks go forward at that time in {zone_name}, so "
+                f"{form.at:%H:%M} doesn't exist that day. Choose another time."
+            }
+        )
+    starts_at = local_to_utc(form.day, form.at, zone_name)
+    if starts_at <= now():
+        raise Invalid(
+            {
+                "time": f"{form.at:%H:%M} today has already passed: it is {local_now:%H:%M} "
+                f"now in {zone_name}. Choose a later time."
+            }
+        )
+    return starts_at
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 
 import markdown as md
@@ -61,6 +63,23 @@ BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *rang
 JOINERS = frozenset([0x200C, 0x200D])
 JOINING_SCRIPTS_FROM = 0x0590
 ORDINARY_WHITESPACE = frozenset("\t\n\r")
+
+
+def visible_text(cleaned_html: str) -> str:
+    """The words a reader would see in sanitised HTML."""
+    return html.unescape(re.sub(r"<[^>]*>", "", cleaned_html)).strip()
+
+
+def render_required_markdown(text: str, *, field: str, label: str, errors: dict) -> str:
+    """Render text that must say something: note an error when no words are left once
+    unsafe HTML is removed (an entry that was only a <script>), rather than save a blank."""
+    rendered = render_markdown(text)
+    if text and field not in errors and not visible_text(rendered):
+        errors[field] = (
+            f"{label} has no words left once unsafe HTML such as <script> is removed. "
+            "Write it in plain words or Markdown."
+        )
+    return rendered
 
 
 def clean_line(value: object, *, field: str, label: str, max_length: int, errors: dict) -> str:

@@ -8,7 +8,7 @@ from coaching.errors import Conflict, Invalid
 from coaching.models import User
 from coaching.policy import Action, can, require
 from coaching.policy.reveal import reveal, reveal_one
-from coaching.text import clean_line, clean_text, render_markdown
+from coaching.text import clean_line, clean_text, render_required_markdown
 from playbooks.models import Playbook, PlaybookRead, PlaybookStatus
 from playbooks.policy import POLICY as _POLICY  # noqa: F401  (registers the playbook policy)
 
@@ -31,9 +31,11 @@ def _parse(form: dict[str, str]) -> dict[str, str]:
     body = clean_text(
         form.get("body"), field="body", label="Playbook text", max_length=MAX_BODY, errors=errors
     )
+    body_html = render_required_markdown(body, field="body", label="Playbook text", errors=errors)
     if errors:
         raise Invalid(errors)
-    return {"title": title, "summary": " ".join(summary.split()), "body": body}
+    summary = " ".join(summary.split())
+    return {"title": title, "summary": summary, "body": body, "body_html": body_html}
 
 
 async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
@@ -44,7 +46,7 @@ async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
         title=parsed["title"],
         summary=parsed["summary"],
         body=parsed["body"],
-        body_html=render_markdown(parsed["body"]),
+        body_html=parsed["body_html"],
     )
 
 
@@ -56,8 +58,7 @@ async def get_playbook(actor: User, playbook_id: int) -> Playbook:
 async def edit_playbook(actor: User, playbook_id: int, form: dict[str, str]) -> Playbook:
     playbook = await get_playbook(actor, playbook_id)
     await require(actor, Action.WRITE, playbook)
-    fields = _parse(form)
-    playbook.update_from_dict({**fields, "body_html": render_markdown(fields["body"])})
+    playbook.update_from_dict(_parse(form))
     await playbook.save()
     return playbook
 
@@ -92,11 +93,18 @@ async def mark_read(actor: User, playbook_id: int) -> Playbook:
     return playbook
 
 
+def is_to_read(actor: User, playbook: Playbook, read: set[int]) -> bool:
+    """Published, not yet marked read, and not the actor's own: a writer has read theirs."""
+    return playbook.is_published and playbook.author_id != actor.id and playbook.id not in read
+
+
 async def list_unread(actor: User, limit: int = 5) -> list[Playbook]:
+    """Published playbooks the actor has still to read (never their own)."""
     read = PlaybookRead.filter(reader_id=actor.id).values_list("playbook_id", flat=True)
     return (
         await Playbook.filter(status=PlaybookStatus.PUBLISHED)
         .exclude(id__in=await read)
+        .exclude(author_id=actor.id)
         .select_related("author")
         .limit(limit)
     )

@@ -22,20 +22,27 @@ from app.web import (
 from coaching import people
 from coaching.errors import Conflict, Invalid
 from coaching.identity import invitations
-from coaching.models import ROLE_ORDER
+from coaching.models import ROLE_ORDER, User
 
 
 async def people_index(request: Request) -> Response:
     user = me(request)
-    query = no_nul(request.query_params.get("q", ""))[:100]
+    query = no_nul(request.query_params.get("q", ""))
     page = query_int(request, "page")
-    found, has_more = await people.list_people(user, query, page)
+    found: list[User] = []
+    error, status, has_more = None, 200, False
+    try:
+        found, has_more = await people.list_people(user, query, page)
+    except Invalid as exc:  # refused with the words kept, never searched for a cut copy
+        error, status = exc.message, 400
     pending = await invitations.list_pending_invitations(user)
     return render(
         request,
         "admin/people.html",
+        status_code=status,
         people=found,
         q=query,
+        search_error=error,
         page=page,
         has_more=has_more,
         pending=pending,

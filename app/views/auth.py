@@ -47,8 +47,9 @@ async def login(request: Request) -> Response:
         )
     form = await form_of(request)
     client = request.client.host if request.client else "unknown"
+    email = form.get("email", "")
     try:
-        user = await passwords.authenticate(form.get("email", ""), form.get("password", ""), client)
+        user = await passwords.authenticate(email, form.get("password", ""), client)
     except (Invalid, Throttled) as exc:
         status = exc.status_code
         kept = {"email": form.get("email", ""), "next": form.get("next", "/")}

@@ -21,8 +21,8 @@ async def index(request: Request) -> Response:
 async def detail(request: Request) -> Response:
     user = me(request)
     playbook = await library.get_playbook(user, request.path_params["id"])
-    is_read = playbook.id in await library.read_ids(user)
-    return render(request, "playbooks/detail.html", playbook=playbook, is_read=is_read)
+    to_read = library.is_to_read(user, playbook, await library.read_ids(user))
+    return render(request, "playbooks/detail.html", playbook=playbook, to_read=to_read)
 
 
 async def new(request: Request) -> Response:

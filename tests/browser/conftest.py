@@ -45,6 +45,8 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+# axe-core from npm: `make test` runs `npm ci` in tests/browser (package-lock.json pins it).
+AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 START_TIMEOUT = 30.0
@@ -152,6 +154,16 @@ def new_page(chromium: Browser) -> Iterator[Callable[..., Page]]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="package")
+def axe_js() -> Path:
+    require_or_skip(
+        AXE_JS.is_file(),
+        f"axe-core is not installed at {AXE_JS} (`make test` installs it: npm ci --prefix "
+        "tests/browser)",
+    )
+    return AXE_JS
 
 
 def sign_in(page: Page, server: LiveServer, email: str, password: str = DEMO_PASSWORD) -> None:
