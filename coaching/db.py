@@ -17,13 +17,14 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from coaching.errors import Conflict
 
 Hook = Callable[[], Awaitable[Any]]
-M = TypeVar("M")
+M = TypeVar("M", bound=Model)
 
 _hooks: ContextVar[list[Hook] | None] = ContextVar("tandem_after_commit", default=None)
 DEFAULT_CONFLICT = "That clashes with something saved at the same moment. Reload and try again."
