@@ -174,7 +174,12 @@ async def end_pairing(actor: User, pairing_id: int) -> Pairing:
         if actor.id not in (pairing.coach_id, pairing.rep_id):  # an admin ended it
             detail = f"{pairing.kind.value} pairing with {pairing.coach.name} as coach"
             await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, detail)
-            await _tell(pairing, f"An admin ended your pairing ({detail}).")
+            ended = f"{actor.name}, an admin, ended your {pairing.kind.value} pairing with"
+            await _tell(
+                pairing,
+                to_coach=f"{ended} {pairing.rep.name}.",
+                to_rep=f"{ended} {pairing.coach.name}.",
+            )
     return pairing
 
 
@@ -188,17 +193,28 @@ async def _end(pairing: Pairing, actor: User | None, reason: str = "") -> None:
     await _withdraw_shares(pairing)
 
 
-async def _tell(pairing: Pairing, message: str) -> None:
+SHARES_PRIVATE_AGAIN = " What you had shared with them is private again."
+
+
+async def _tell(pairing: Pairing, *, to_coach: str, to_rep: str) -> None:
+    """A notice on each side's home page that the pairing ended; the rep is also told that
+    what they shared is private again."""
     await Notice.bulk_create(
-        [Notice(recipient_id=who, message=message) for who in (pairing.coach_id, pairing.rep_id)]
+        [
+            Notice(recipient_id=pairing.coach_id, message=to_coach),
+            Notice(recipient_id=pairing.rep_id, message=to_rep + SHARES_PRIVATE_AGAIN),
+        ]
     )
 
 
 async def end_pairings_of(
-    actor: User, person: User, reason: str, *, managers_only: bool = False
+    actor: User, person: User, reason: str, own_reason: str, *, managers_only: bool = False
 ) -> list[Pairing]:
     """End the open pairings of a person whose roles or account changed (in the caller's
-    transaction): as coach, only manager pairings when `managers_only`; else all of them."""
+    transaction): as coach, only manager pairings when `managers_only`; else all of them.
+
+    `reason` says why to everyone else ("Maya Okafor no longer has the manager role");
+    `own_reason` says it to the person ("you no longer have the manager role")."""
     found = Pairing.filter(status__in=OPEN)
     if managers_only:
         found = found.filter(coach_id=person.id, kind=PairingKind.MANAGER)
@@ -209,7 +225,15 @@ async def end_pairings_of(
         await _end(pairing, actor, reason)
         detail = f"{pairing.kind.value} pairing of {pairing.rep.name} with {pairing.coach.name}"
         await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, f"{detail}: {reason}")
-        await _tell(pairing, f"Your {detail} has ended: {reason}.")
+        coach_why, rep_why = (
+            (own_reason, reason) if pairing.coach_id == person.id else (reason, own_reason)
+        )
+        ended = f"Your {pairing.kind.value} pairing with"
+        await _tell(
+            pairing,
+            to_coach=f"{ended} {pairing.rep.name} has ended: {coach_why}.",
+            to_rep=f"{ended} {pairing.coach.name} has ended: {rep_why}.",
+        )
     return pairings
 
 

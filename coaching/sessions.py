@@ -12,13 +12,14 @@ from tortoise.expressions import Q
 from coaching import access, privacy
 from coaching.clock import now
 from coaching.db import lock, transaction
-from coaching.errors import Conflict, Invalid, NotFound
+from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
 from coaching.models import (
     AgendaItem,
     CoachingSession,
     Goal,
     ObjectKind,
     Pairing,
+    PairingStatus,
     PipelineSnapshot,
     PrivateNote,
     Reflection,
@@ -78,6 +79,11 @@ def _parse(
 
 async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
     pairing = await get_pairing(actor, pairing_id)
+    if pairing.status != PairingStatus.ACTIVE:  # ended (a deactivated person), or not yet
+        raise PermissionDenied(
+            f"This pairing is {pairing.status.value}: sessions can only be scheduled while a "
+            "pairing is active."
+        )
     await privacy.require(actor, Action.SCHEDULE, pairing)
     return pairing
 

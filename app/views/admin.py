@@ -28,16 +28,15 @@ async def people_index(request: Request) -> Response:
     user = me(request)
     query = no_nul(request.query_params.get("q", ""))[:100]
     page = query_int(request, "page")
-    found, has_more = await people.list_people(user, query, page)
-    pending = await invitations.list_pending_invitations(user)
+    listing = await people.people_page(user, query, page)
     return render(
         request,
         "admin/people.html",
-        people=found,
+        people=listing.people,
         q=query,
         page=page,
-        has_more=has_more,
-        pending=pending,
+        has_more=listing.has_more,
+        pending=listing.invitations,
         roles=ROLE_ORDER,
     )
 
