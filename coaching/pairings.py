@@ -170,15 +170,21 @@ async def end_pairing(actor: User, pairing_id: int) -> Pairing:
         await lock(Pairing.filter(id=pairing.id)).first()
         await pairing.refresh_from_db(fields=["status"])
         await privacy.require(actor, Action.END, pairing)
+        was_active = pairing.status == PairingStatus.ACTIVE
         await _end(pairing, actor)
         if actor.id not in (pairing.coach_id, pairing.rep_id):  # an admin ended it
             detail = f"{pairing.kind.value} pairing with {pairing.coach.name} as coach"
             await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, detail)
-            ended = f"{actor.name}, an admin, ended your {pairing.kind.value} pairing with"
+            kind = pairing.kind.value
+            if was_active:
+                ended = f"{actor.name}, an admin, ended your {kind} pairing with"
+            else:
+                ended = f"{actor.name}, an admin, withdrew the proposed {kind} pairing with"
             await _tell(
                 pairing,
                 to_coach=f"{ended} {pairing.rep.name}.",
                 to_rep=f"{ended} {pairing.coach.name}.",
+                shared=was_active,
             )
     return pairing
 
@@ -196,13 +202,16 @@ async def _end(pairing: Pairing, actor: User | None, reason: str = "") -> None:
 SHARES_PRIVATE_AGAIN = " What you had shared with them is private again."
 
 
-async def _tell(pairing: Pairing, *, to_coach: str, to_rep: str) -> None:
-    """A notice on each side's home page that the pairing ended; the rep is also told that
-    what they shared is private again."""
+async def _tell(pairing: Pairing, *, to_coach: str, to_rep: str, shared: bool) -> None:
+    """A notice on each side's home page that the pairing ended; when it had been active
+    (`shared`), the rep is also told that what they shared is private again."""
     await Notice.bulk_create(
         [
             Notice(recipient_id=pairing.coach_id, message=to_coach),
-            Notice(recipient_id=pairing.rep_id, message=to_rep + SHARES_PRIVATE_AGAIN),
+            Notice(
+                recipient_id=pairing.rep_id,
+                message=to_rep + (SHARES_PRIVATE_AGAIN if shared else ""),
+            ),
         ]
     )
 
@@ -222,17 +231,23 @@ async def end_pairings_of(
         found = found.filter(Q(coach_id=person.id) | Q(rep_id=person.id))
     pairings = await lock(found).select_related("coach", "rep")
     for pairing in pairings:
+        was_active = pairing.status == PairingStatus.ACTIVE
         await _end(pairing, actor, reason)
-        detail = f"{pairing.kind.value} pairing of {pairing.rep.name} with {pairing.coach.name}"
+        kind = pairing.kind.value
+        detail = f"{kind} pairing of {pairing.rep.name} with {pairing.coach.name}"
         await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, f"{detail}: {reason}")
         coach_why, rep_why = (
             (own_reason, reason) if pairing.coach_id == person.id else (reason, own_reason)
         )
-        ended = f"Your {pairing.kind.value} pairing with"
+        if was_active:
+            about, ended = f"Your {kind} pairing with", "has ended"
+        else:  # only proposed: nothing was shared, nothing "ended"
+            about, ended = f"The proposed {kind} pairing with", "is withdrawn"
         await _tell(
             pairing,
-            to_coach=f"{ended} {pairing.rep.name} has ended: {coach_why}.",
-            to_rep=f"{ended} {pairing.coach.name} has ended: {rep_why}.",
+            to_coach=f"{about} {pairing.rep.name} {ended}: {coach_why}.",
+            to_rep=f"{about} {pairing.coach.name} {ended}: {rep_why}.",
+            shared=was_active,
         )
     return pairings
 

@@ -286,3 +286,34 @@ async def test_an_admin_ending_a_pairing_names_themselves_to_both_sides(db):
         "Ada Lindqvist, an admin, ended your mentor pairing with Maya Okafor. "
         "What you had shared with them is private again."
     ]
+
+
+async def test_a_proposal_withdrawn_by_a_role_change_says_withdrawn_not_ended(db):
+    admin = await make_user("admin")
+    leo = await make_user("manager", name="Leo Brandt")
+    elif_ = await make_user("rep", name="Elif Kaya")
+    await make_pairing(leo, elif_, status=PairingStatus.PROPOSED)
+
+    await people.set_roles(admin, leo.id, ["trainer"])
+
+    assert await notices_of(elif_) == [
+        "The proposed manager pairing with Leo Brandt is withdrawn: Leo Brandt no longer has "
+        "the manager role."
+    ]
+    assert await notices_of(leo) == [
+        "The proposed manager pairing with Elif Kaya is withdrawn: you no longer have the "
+        "manager role."
+    ]
+
+
+async def test_an_admin_withdrawing_a_proposal_says_so(db):
+    admin = await make_user("admin", name="Ada Lindqvist")
+    maya = await make_user("manager", name="Maya Okafor")
+    rosa = await make_user("rep", name="Rosa Díaz")
+    pairing = await make_pairing(maya, rosa, status=PairingStatus.PROPOSED)
+
+    await pairings.end_pairing(admin, pairing.id)
+
+    assert await notices_of(rosa) == [
+        "Ada Lindqvist, an admin, withdrew the proposed manager pairing with Maya Okafor."
+    ]
