@@ -1,4 +1,4 @@
-"""Tandem's coaching domain: people, pairings, sessions, goals, reflections, snapshots, privacy.
+"""Tandem's coaching domain: people, pairings, sessions, goals, reflections, snapshots, policies.
 
 It knows nothing of HTTP or HTML (tests/test_architecture.py keeps it that way).
 """

@@ -17,9 +17,9 @@ from coaching.models import (
     Notice,
     Pairing,
     PairingStatus,
-    Role,
     User,
 )
+from coaching.policy import Action, can
 from coaching.sessions import list_open_agenda, list_sessions
 
 
@@ -59,7 +59,7 @@ async def home_for(actor: User) -> Home:
             home.coaching.append(pairing)
         else:
             home.coached_by.append(pairing)
-    if actor.has_role(Role.ADMIN):
+    if can(actor, Action.MANAGE, "person"):
         await _admin_counts(home)
     home.new_readers = await readers_since_last_visit(actor)
     home.notices = await Notice.filter(recipient_id=actor.id, dismissed_at__isnull=True).limit(5)

@@ -24,7 +24,7 @@ from coaching.models import (
     Role,
     User,
 )
-from coaching.policy import Action, allows, require
+from coaching.policy import Action, allows, can, require
 from coaching.policy.reveal import fetch, reveal_one
 from coaching.text import clean_line, clean_text
 
@@ -170,11 +170,22 @@ async def end_pairing(actor: User, pairing_id: int) -> Pairing:
     async with transaction():
         await lock(Pairing.filter(id=pairing_id)).first()  # then read its status afresh
         pairing = await fetch(actor, Action.END, _pairing(pairing_id), "No such pairing.")
+        was_active = pairing.status == PairingStatus.ACTIVE
         await _end(pairing, actor)
         if actor.id not in (pairing.coach_id, pairing.rep_id):  # an admin ended it
             detail = f"{pairing.kind.value} pairing with {pairing.coach.name} as coach"
             await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, detail)
-            await _tell(pairing, f"An admin ended your pairing ({detail}).")
+            kind = pairing.kind.value
+            if was_active:
+                ended = f"{actor.name}, an admin, ended your {kind} pairing with"
+            else:
+                ended = f"{actor.name}, an admin, withdrew the proposed {kind} pairing with"
+            await _tell(
+                pairing,
+                to_coach=f"{ended} {pairing.rep.name}.",
+                to_rep=f"{ended} {pairing.coach.name}.",
+                shared=was_active,
+            )
     return pairing
 
 
@@ -188,17 +199,31 @@ async def _end(pairing: Pairing, actor: User | None, reason: str = "") -> None:
     await _withdraw_shares(pairing)
 
 
-async def _tell(pairing: Pairing, message: str) -> None:
+SHARES_PRIVATE_AGAIN = " What you had shared with them is private again."
+
+
+async def _tell(pairing: Pairing, *, to_coach: str, to_rep: str, shared: bool) -> None:
+    """A notice on each side's home page that the pairing ended; when it had been active
+    (`shared`), the rep is also told that what they shared is private again."""
     await Notice.bulk_create(
-        [Notice(recipient_id=who, message=message) for who in (pairing.coach_id, pairing.rep_id)]
+        [
+            Notice(recipient_id=pairing.coach_id, message=to_coach),
+            Notice(
+                recipient_id=pairing.rep_id,
+                message=to_rep + (SHARES_PRIVATE_AGAIN if shared else ""),
+            ),
+        ]
     )
 
 
 async def end_pairings_of(
-    actor: User, person: User, reason: str, *, managers_only: bool = False
+    actor: User, person: User, reason: str, own_reason: str, *, managers_only: bool = False
 ) -> list[Pairing]:
     """End the open pairings of a person whose roles or account changed (in the caller's
-    transaction): as coach, only manager pairings when `managers_only`; else all of them."""
+    transaction): as coach, only manager pairings when `managers_only`; else all of them.
+
+    `reason` says why to everyone else ("Maya Okafor no longer has the manager role");
+    `own_reason` says it to the person ("you no longer have the manager role")."""
     found = Pairing.filter(status__in=OPEN)
     if managers_only:
         found = found.filter(coach_id=person.id, kind=PairingKind.MANAGER)
@@ -206,10 +231,24 @@ async def end_pairings_of(
         found = found.filter(Q(coach_id=person.id) | Q(rep_id=person.id))
     pairings = await lock(found).select_related("coach", "rep")
     for pairing in pairings:
+        was_active = pairing.status == PairingStatus.ACTIVE
         await _end(pairing, actor, reason)
-        detail = f"{pairing.kind.value} pairing of {pairing.rep.name} with {pairing.coach.name}"
+        kind = pairing.kind.value
+        detail = f"{kind} pairing of {pairing.rep.name} with {pairing.coach.name}"
         await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, f"{detail}: {reason}")
-        await _tell(pairing, f"Your {detail} has ended: {reason}.")
+        coach_why, rep_why = (
+            (own_reason, reason) if pairing.coach_id == person.id else (reason, own_reason)
+        )
+        if was_active:
+            about, ended = f"Your {kind} pairing with", "has ended"
+        else:  # only proposed: nothing was shared, nothing "ended"
+            about, ended = f"The proposed {kind} pairing with", "is withdrawn"
+        await _tell(
+            pairing,
+            to_coach=f"{about} {pairing.rep.name} {ended}: {coach_why}.",
+            to_rep=f"{about} {pairing.coach.name} {ended}: {rep_why}.",
+            shared=was_active,
+        )
     return pairings
 
 
@@ -252,7 +291,7 @@ async def list_active_coaches(rep: User) -> list[User]:
 async def pairing_choices(actor: User) -> tuple[list[User], list[User]]:
     """(possible coaches, reps) for the proposal form: managers propose only as themselves."""
     reps = await people_with_role(Role.REP).order_by("name")
-    if not actor.has_role(Role.ADMIN):
+    if not can(actor, Action.MANAGE, "person"):
         return [actor], reps
     coaches = await User.filter(is_active=True).order_by("name")
     return coaches, reps

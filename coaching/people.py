@@ -8,13 +8,15 @@ lose the role or be deactivated, even when two admins act at the same moment.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from tortoise.expressions import Q
 
 from coaching.db import lock, transaction
 from coaching.errors import Invalid
-from coaching.identity import audit, throttle
+from coaching.identity import audit, invitations, throttle
 from coaching.identity.accounts import parse_roles, replace_roles, with_roles
-from coaching.identity.models import AuditAction, Role, User, UserRole
+from coaching.identity.models import ROLE_ORDER, AuditAction, Invitation, Role, User, UserRole
 from coaching.identity.web_sessions import sign_out_everywhere
 from coaching.pairings import end_pairings_of
 from coaching.policy import Action, require
@@ -37,6 +39,33 @@ async def list_people(actor: User, query: str = "", page: int = 1) -> tuple[list
     return rows[:PEOPLE_PAGE], len(rows) > PEOPLE_PAGE
 
 
+@dataclass
+class PeoplePage:
+    """What the admin's People page shows: one page of people, which of them are slowed
+    down after failed sign-ins, and one page of invitations not yet accepted."""
+
+    people: list[User]
+    has_more: bool
+    slowed_down: set[int] = field(default_factory=set)
+    invitations: list[Invitation] = field(default_factory=list)
+    more_invitations: bool = False
+
+
+async def people_page(
+    actor: User, query: str = "", page: int = 1, invitations_page: int = 1
+) -> PeoplePage:
+    found, has_more = await list_people(actor, query, page)
+    slowed = await throttle.slowed_down_among(person.email for person in found)
+    pending, more = await invitations.list_pending_invitations(actor, invitations_page)
+    return PeoplePage(
+        people=found,
+        has_more=has_more,
+        slowed_down={person.id for person in found if person.email in slowed},
+        invitations=pending,
+        more_invitations=more,
+    )
+
+
 async def get_person(actor: User, user_id: int) -> User:
     return await reveal_one(actor, with_roles(User.filter(id=user_id)), "No such person.")
 
@@ -57,9 +86,10 @@ async def _refuse_losing_last_admin(person: User) -> None:
 async def set_roles(actor: User, user_id: int, roles: list[str]) -> User:
     await require(actor, Action.MANAGE, "person")
     errors: dict[str, str] = {}
-    parsed = parse_roles(roles, errors)
+    chosen = parse_roles(roles, errors)
     if errors:
         raise Invalid(errors)
+    parsed = [role for role in ROLE_ORDER if role in chosen]  # compared with person.roles
     async with transaction():
         person = await get_person(actor, user_id)
         before = person.roles
@@ -74,7 +104,8 @@ async def set_roles(actor: User, user_id: int, roles: list[str]) -> User:
         await audit.record(actor, AuditAction.ROLES_CHANGED, person, detail)
         if Role.MANAGER in before and Role.MANAGER not in parsed:
             reason = f"{person.name} no longer has the manager role"
-            await end_pairings_of(actor, person, reason, managers_only=True)
+            own = "you no longer have the manager role"
+            await end_pairings_of(actor, person, reason, own, managers_only=True)
     return person
 
 
@@ -94,8 +125,16 @@ async def set_active(actor: User, user_id: int, active: bool) -> User:
         await audit.record(actor, action, person)
         if not active:  # signed out everywhere: reactivating must not revive old sessions
             await sign_out_everywhere(person.id)
-            await end_pairings_of(actor, person, f"{person.name}'s account was deactivated")
+            reason = f"{person.name}'s account was deactivated"
+            await end_pairings_of(actor, person, reason, "your account was deactivated")
     return person
+
+
+async def issue_password_reset(actor: User, user_id: int, days: int) -> tuple[User, str]:
+    """A one-time link for the person to choose a new password: (person, token)."""
+    await require(actor, Action.MANAGE, "person")
+    person = await get_person(actor, user_id)
+    return person, await invitations.issue_password_reset(actor, person, days)
 
 
 async def clear_login_delay(actor: User, user_id: int) -> User:

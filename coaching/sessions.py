@@ -11,17 +11,19 @@ from tortoise.expressions import Q
 
 from coaching.clock import now
 from coaching.db import lock, transaction
-from coaching.errors import Conflict, Invalid, NotFound
+from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
 from coaching.models import (
     AgendaItem,
     CoachingSession,
     Goal,
     Pairing,
+    PairingStatus,
     PipelineSnapshot,
     PrivateNote,
     Reflection,
     User,
 )
+from coaching.pairings import get_pairing
 from coaching.policy import Action, can, require, scope
 from coaching.policy.reveal import can_see, fetch, reveal, reveal_one
 from coaching.text import clean_line, clean_text
@@ -75,8 +77,14 @@ def _parse(
 
 
 async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
-    query = Pairing.filter(id=pairing_id).select_related("coach", "rep")
-    return await fetch(actor, Action.SCHEDULE, query, "No such pairing.")
+    pairing = await get_pairing(actor, pairing_id)
+    if pairing.status != PairingStatus.ACTIVE:  # ended (a deactivated person), or not yet
+        raise PermissionDenied(
+            f"This pairing is {pairing.status.value}: sessions can only be scheduled while a "
+            "pairing is active."
+        )
+    await require(actor, Action.SCHEDULE, pairing)
+    return pairing
 
 
 async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:

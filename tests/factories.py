@@ -178,3 +178,17 @@ async def open_browser(app: Any, base_url: str = "http://testserver") -> AsyncIt
 def text_of(html: str) -> str:
     """Visible-ish text of a page, for assertions that don't depend on markup."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def links_to(page: httpx.Response, path: str, text: str | None = None) -> bool:
+    """Whether the page has a link to this path (absolute or not), with this text if given."""
+    pattern = rf'<a [^>]*href="(?:https?://[^/"]+)?{re.escape(path)}"[^>]*>'
+    if text is not None:
+        pattern += rf"\s*{re.escape(text)}\s*</a>"
+    return re.search(pattern, page.text) is not None
+
+
+def posts_to(page: httpx.Response, path: str) -> bool:
+    """Whether the page has a form that posts to this path (absolute or not)."""
+    pattern = rf'<form [^>]*method="post" action="(?:https?://[^/"]+)?{re.escape(path)}"'
+    return re.search(pattern, page.text) is not None

@@ -1,3 +1,5 @@
+"""The signed-in person's own account: profile, password, who looked, what admins changed."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -5,8 +7,9 @@ from starlette.responses import Response
 
 from app.web import form_id, form_of, me, query_int, redirect, render, render_invalid
 from coaching import access
-from coaching.errors import Invalid
-from coaching.identity.accounts import timezone_names, update_profile
+from coaching.errors import Invalid, Throttled
+from coaching.identity import audit
+from coaching.identity.accounts import change_password, timezone_names, update_profile
 
 
 async def profile(request: Request) -> Response:
@@ -21,6 +24,46 @@ async def profile(request: Request) -> Response:
     except Invalid as exc:
         return render_invalid(request, "account/profile.html", exc, form, zones=zones)
     return redirect(request, "account:profile", "Your profile is saved.")
+
+
+def _current_session_hash(request: Request) -> str | None:
+    """The stored hash of the session this request came with (the one to keep signed in)."""
+    state = request.scope.get("tandem.session")
+    row = getattr(state, "row", None)
+    return row.key_hash if row is not None else None
+
+
+async def password(request: Request) -> Response:
+    """Change one's own password; every other session of the person is signed out."""
+    user = me(request)
+    has_password = user.password_hash is not None  # else they sign in with single sign-on
+    if request.method != "POST":  # GET, or HEAD
+        return render(
+            request, "account/password.html", form={}, errors={}, has_password=has_password
+        )
+    form = await form_of(request)
+    try:
+        await change_password(
+            user,
+            form.get("current", ""),
+            form.get("new", ""),
+            form.get("confirm", ""),
+            keep_session=_current_session_hash(request),
+        )
+    except (Invalid, Throttled) as exc:
+        # Passwords are never sent back into the page: each field says what was wrong.
+        return render_invalid(
+            request,
+            "account/password.html",
+            exc,
+            {},
+            exc.status_code,
+            has_password=has_password,
+        )
+    message = (
+        "Your password is changed. You stay signed in here; everywhere else you were signed out."
+    )
+    return redirect(request, "account:profile", message)
 
 
 async def access_log(request: Request) -> Response:
@@ -41,4 +84,18 @@ async def access_log(request: Request) -> Response:
         reader=reader,
         page=page,
         has_more=has_more,
+    )
+
+
+async def changes(request: Request) -> Response:
+    """The admin audit lines about the signed-in person, and only those."""
+    page = query_int(request, "page")
+    lines, has_more = await audit.list_about(me(request), page)
+    return render(
+        request,
+        "account/changes.html",
+        lines=lines,
+        page=page,
+        has_more=has_more,
+        describe=audit.YOUR_DESCRIPTIONS,
     )

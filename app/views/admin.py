@@ -1,4 +1,4 @@
-"""Running the organisation: people, roles, invitations."""
+"""Running the organisation: people, roles, invitations, password links, the audit log."""
 
 from __future__ import annotations
 
@@ -20,40 +20,49 @@ from app.web import (
     render_invalid,
 )
 from coaching import people
-from coaching.errors import Conflict, Invalid
-from coaching.identity import invitations
-from coaching.models import ROLE_ORDER, User
+from coaching.errors import Conflict, Invalid, NotFound
+from coaching.identity import audit, invitations
+from coaching.models import ROLE_ORDER
+
+
+def _link(request: Request, name: str, **params: Any) -> str:
+    """An absolute link an admin hands to someone (invitation, password reset)."""
+    return str(absolute_url(request, name, **params))
 
 
 async def people_index(request: Request) -> Response:
     user = me(request)
     query = no_nul(request.query_params.get("q", ""))
     page = query_int(request, "page")
-    found: list[User] = []
-    error, status, has_more = None, 200, False
+    invitations_page = query_int(request, "invitations")
+    error: str | None = None
+    status = 200
     try:
-        found, has_more = await people.list_people(user, query, page)
+        listing = await people.people_page(user, query, page, invitations_page)
     except Invalid as exc:  # refused with the words kept, never searched for a cut copy
-        error, status = exc.message, 400
-    pending = await invitations.list_pending_invitations(user)
+        listing, error, status = people.PeoplePage([], False), exc.message, 400
     return render(
         request,
         "admin/people.html",
         status_code=status,
-        people=found,
+        people=listing.people,
+        slowed_down=listing.slowed_down,
         q=query,
         search_error=error,
         page=page,
-        has_more=has_more,
-        pending=pending,
+        has_more=listing.has_more,
+        pending=listing.invitations,
+        invitations_page=invitations_page,
+        more_invitations=listing.more_invitations,
         roles=ROLE_ORDER,
     )
 
 
 async def invite(request: Request) -> Response:
+    # No role is ticked in advance: the admin chooses each one on purpose.
     context: dict[str, Any] = {"roles": ROLE_ORDER, "link": None}
     if request.method != "POST":  # GET, or HEAD
-        return render(request, "admin/invite.html", form={"roles": ["rep"]}, errors={}, **context)
+        return render(request, "admin/invite.html", form={"roles": []}, errors={}, **context)
     form: dict = await form_of(request)
     form["roles"] = await form_list(request, "roles")
     days = request.app.state.settings.invitation_days
@@ -63,16 +72,72 @@ async def invite(request: Request) -> Response:
         )
     except (Invalid, Conflict) as exc:
         return render_invalid(request, "admin/invite.html", exc, form, **context)
-    context["link"] = str(absolute_url(request, "auth:accept_invitation", token=token))
+    context["link"] = _link(request, "auth:accept_invitation", token=token)
     return render(
         request,
         "admin/invite.html",
-        form={"roles": ["rep"]},
+        form={"roles": []},
         errors={},
         invited=form,
         days=days,
         **context,
     )
+
+
+async def resend_invitation(request: Request) -> Response:
+    """A fresh link for a pending invitation; the earlier link stops working."""
+    days = request.app.state.settings.invitation_days
+    try:
+        old, token = await invitations.resend(me(request), request.path_params["id"], days)
+    except (NotFound, Invalid, Conflict) as exc:
+        return redirect(request, "admin:people", exc.message, level="error")
+    return render(
+        request,
+        "admin/link.html",
+        kind="invitation",
+        name=old.name,
+        email=old.email,
+        link=_link(request, "auth:accept_invitation", token=token),
+        days=days,
+    )
+
+
+async def revoke_invitation(request: Request) -> Response:
+    try:
+        invitation = await invitations.revoke(me(request), request.path_params["id"])
+    except NotFound as exc:
+        return redirect(request, "admin:people", exc.message, level="error")
+    message = (
+        f"The invitation for {invitation.name} ({invitation.email}) is revoked: "
+        "its link no longer works."
+    )
+    return redirect(request, "admin:people", message)
+
+
+async def password_reset(request: Request) -> Response:
+    """Issue a one-time link for the person to choose a new password, and show it once."""
+    days = invitations.PASSWORD_RESET_DAYS
+    try:
+        person, token = await people.issue_password_reset(
+            me(request), request.path_params["id"], days
+        )
+    except Invalid as exc:
+        return redirect(request, "admin:people", exc.message, level="error")
+    return render(
+        request,
+        "admin/link.html",
+        kind="reset",
+        name=person.name,
+        email=person.email,
+        link=_link(request, "auth:reset_password", token=token),
+        days=days,
+    )
+
+
+async def clear_login_delay(request: Request) -> Response:
+    person = await people.clear_login_delay(me(request), request.path_params["id"])
+    message = f"The sign-in delay of {person.name} is cleared: they can try again at once."
+    return redirect(request, "admin:people", message)
 
 
 async def set_roles(request: Request) -> Response:
@@ -96,3 +161,16 @@ async def set_active(request: Request) -> Response:
     undo = Undo(str(absolute_url(request, "admin:active", id=person.id)), {"active": "1"})
     message = f"{person.name} is deactivated and signed out everywhere."
     return redirect(request, "admin:people", message, undo=undo)
+
+
+async def audit_log(request: Request) -> Response:
+    page = query_int(request, "page")
+    lines, has_more = await audit.list_all(me(request), page)
+    return render(
+        request,
+        "admin/audit.html",
+        lines=lines,
+        page=page,
+        has_more=has_more,
+        describe=audit.DESCRIPTIONS,
+    )

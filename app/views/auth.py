@@ -86,3 +86,36 @@ async def accept_invitation(request: Request) -> Response:
         return render_invalid(request, "auth/accept.html", exc, kept, **context)
     sign_in(request, user)
     return redirect(request, "home:index", f"Welcome to Tandem, {user.first_name}.")
+
+
+async def forgot_password(request: Request) -> Response:
+    """Tandem sends no email: the page says who can help, and names no account."""
+    return render(request, "auth/forgot.html", sso_label=_sso_label(request))
+
+
+async def reset_password(request: Request) -> Response:
+    """A one-time link from an admin: choose a new password, then be signed in (and signed
+    out everywhere else)."""
+    token = request.path_params["token"]
+    try:
+        reset = await invitations.get_open_reset(token)
+    except NotFound as exc:
+        return render(request, "auth/reset_gone.html", status_code=404, message=exc.message)
+    context: dict[str, Any] = {"person": reset.user}
+    if request.method != "POST":  # GET, or HEAD
+        return render(request, "auth/reset.html", form={}, errors={}, **context)
+    form = await form_of(request)
+    try:
+        person = await invitations.use_password_reset(
+            token, form.get("password", ""), form.get("confirm", "")
+        )
+    except NotFound as exc:
+        return render(request, "auth/reset_gone.html", status_code=404, message=exc.message)
+    except Invalid as exc:
+        return render_invalid(request, "auth/reset.html", exc, {}, **context)
+    sign_in(request, person)
+    message = (
+        f"Your new password is set, {person.first_name}. You're signed in here, "
+        "and signed out everywhere else."
+    )
+    return redirect(request, "home:index", message)

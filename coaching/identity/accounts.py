@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from tortoise.queryset import QuerySet
 
 from coaching.db import transaction
-from coaching.errors import Invalid
+from coaching.errors import Invalid, Throttled
+from coaching.identity import throttle
 from coaching.identity.models import EMAIL_MAX, NAME_MAX, Role, User, UserRole
 from coaching.identity.passwords import (
     check_password,
@@ -23,6 +24,9 @@ from coaching.identity.web_sessions import sign_out_everywhere
 from coaching.text import clean_line
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Guesses of the current password on the password form are throttled like sign-ins, per
+# account under this client key (whoever guesses is already in one of the person's sessions).
+PASSWORD_CHANGE_CLIENT = "password-change"
 
 
 def hash_token(token: str) -> str:
@@ -162,11 +166,31 @@ async def change_password(
     actor: User, current: str, new: str, confirm: str, *, keep_session: str | None
 ) -> None:
     """Change one's own password: the current one is required, and every other session of
-    the person is signed out (`keep_session` is the hash of the one in use)."""
+    the person is signed out (`keep_session` is the hash of the one in use).
+
+    Checks of the current password are throttled (Throttled after five wrong ones in a row),
+    so a borrowed or stolen session can't be used to guess it."""
+    if actor.password_hash is None:
+        raise Invalid(
+            {
+                "current": "You sign in with single sign-on and have no Tandem password. "
+                "An admin can give you a link to set one."
+            }
+        )
+    wait = await throttle.claim_attempt(actor.email, PASSWORD_CHANGE_CLIENT)
+    if wait:
+        raise Throttled(
+            f"Too many wrong current passwords. Wait {wait} seconds and try again.",
+            retry_after=wait,
+        )
     errors: dict[str, str] = {}
-    if not await verify_password(actor.password_hash, current):
+    if await verify_password(actor.password_hash, current):
+        await throttle.forget_failures(actor.email, PASSWORD_CHANGE_CLIENT)
+    else:
         errors["current"] = "That isn't your current password."
     check_password(new, errors, field="new", email=actor.email, name=actor.name)
+    if "new" not in errors and "current" not in errors and new == current:
+        errors["new"] = "That is your current password. Choose a new one."
     if "new" not in errors and new != confirm:
         errors["confirm"] = "The two new passwords differ."
     if errors:

@@ -10,6 +10,7 @@ from tortoise.queryset import QuerySet
 
 from coaching.errors import Invalid
 from coaching.identity.models import AuditAction, AuditEvent, User
+from coaching.policy import Action, require
 
 PAGE_SIZE = 50
 
@@ -23,6 +24,19 @@ DESCRIPTIONS = {
     AuditAction.LOGIN_DELAY_CLEARED: "cleared the sign-in delay of",
     AuditAction.PAIRING_PROPOSED: "proposed a pairing for",
     AuditAction.PAIRING_ENDED: "ended a pairing of",
+}
+
+# The same, addressed to the person it is about ("Ada Lindqvist changed your roles").
+YOUR_DESCRIPTIONS = {
+    AuditAction.ROLES_CHANGED: "changed your roles",
+    AuditAction.DEACTIVATED: "deactivated your account",
+    AuditAction.REACTIVATED: "reactivated your account",
+    AuditAction.INVITED: "invited you",
+    AuditAction.INVITATION_REVOKED: "revoked your invitation",
+    AuditAction.PASSWORD_RESET_ISSUED: "issued a password reset link for you",
+    AuditAction.LOGIN_DELAY_CLEARED: "cleared the delay on your sign-ins",
+    AuditAction.PAIRING_PROPOSED: "proposed a pairing for you",
+    AuditAction.PAIRING_ENDED: "ended a pairing of yours",
 }
 
 
@@ -56,8 +70,9 @@ async def _page(query: QuerySet[AuditEvent], page: int) -> tuple[list[AuditEvent
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-async def list_all(page: int = 1) -> tuple[list[AuditEvent], bool]:
-    """Every line, newest first (the caller checks that the reader is an admin)."""
+async def list_all(actor: User, page: int = 1) -> tuple[list[AuditEvent], bool]:
+    """Every line, newest first, for an admin."""
+    await require(actor, Action.MANAGE, "person")
     return await _page(AuditEvent.all(), page)
 
 

@@ -29,6 +29,11 @@ from coaching.identity.passwords import check_password, hash_password
 from coaching.identity.web_sessions import sign_out_everywhere
 from coaching.policy import Action, require
 
+INVITATIONS_PAGE = 20
+# A password reset link is handed over by an admin (chat, phone, in person): two days leaves
+# time for that across time zones, and the person's current password works until it is used.
+PASSWORD_RESET_DAYS = 2
+
 
 def _new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
@@ -39,7 +44,9 @@ def _pending() -> Q:
     return Q(pending_email__isnull=False, expires_at__gte=now())
 
 
-async def invite(actor: User, email: str, name: str, roles: list[str], days: int) -> str:
+async def invite(
+    actor: User, email: str, name: str, roles: list[str], days: int, *, resent: bool = False
+) -> str:
     """Create an invitation, replacing any pending one for the address, and return its
     one-time token (shown once, stored hashed)."""
     await require(actor, Action.MANAGE, "person")
@@ -63,12 +70,12 @@ async def invite(actor: User, email: str, name: str, roles: list[str], days: int
             invited_by=actor,
             expires_at=now() + timedelta(days=days),
         )
-        roles_text = ", ".join(parsed)
+        detail = f"as {', '.join(parsed)}" + (", with a new link" if resent else "")
         await audit.record(
             actor,
             AuditAction.INVITED,
             None,
-            f"as {roles_text}",
+            detail,
             subject_name=name,
             subject_email=email,
         )
@@ -89,8 +96,9 @@ async def get_invitation(invitation_id: int) -> Invitation:
 async def resend(actor: User, invitation_id: int, days: int) -> tuple[Invitation, str]:
     """A fresh link for a pending invitation (the old link stops working)."""
     await require(actor, Action.MANAGE, "person")
-    old = await get_invitation(invitation_id)
-    token = await invite(actor, old.email, old.name, old.roles, days)
+    async with transaction():
+        old = await get_invitation(invitation_id)
+        token = await invite(actor, old.email, old.name, old.roles, days, resent=True)
     return old, token
 
 
@@ -139,17 +147,30 @@ async def accept_invitation(token: str, password: str, confirm: str, timezone: s
         return await insert_account(account)
 
 
-async def list_pending_invitations(actor: User) -> list[Invitation]:
+async def list_pending_invitations(actor: User, page: int = 1) -> tuple[list[Invitation], bool]:
+    """Open invitations, newest first, a page at a time. Returns (invitations, has_more)."""
     await require(actor, Action.MANAGE, "person")
-    return await Invitation.filter(_pending()).order_by("-created_at")
+    page = max(page, 1)
+    rows = (
+        await Invitation.filter(_pending())
+        .order_by("-created_at", "-id")
+        .offset((page - 1) * INVITATIONS_PAGE)
+        .limit(INVITATIONS_PAGE + 1)
+    )
+    return rows[:INVITATIONS_PAGE], len(rows) > INVITATIONS_PAGE
 
 
 # --- password resets -------------------------------------------------------------------
 
 
 async def issue_password_reset(actor: User, person: User, days: int) -> str:
-    """A one-time link for `person` to choose a new password (an admin hands it over)."""
+    """A one-time link for `person` to choose a new password (an admin hands it over).
+    Any earlier unused link for them stops working."""
     await require(actor, Action.MANAGE, "person")
+    if not person.is_active:
+        raise Invalid(
+            {"__all__": f"{person.name} is deactivated. Reactivate them first, then issue a link."}
+        )
     token, token_hash = _new_token()
     async with transaction():
         await PasswordReset.filter(user_id=person.id, used_at__isnull=True).update(used_at=now())

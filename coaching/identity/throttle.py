@@ -15,6 +15,7 @@ clear the delay for a person at once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import timedelta
 
 from tortoise import connections
@@ -92,6 +93,20 @@ async def clear_for(email: str) -> int:
 
 async def is_slowed_down(email: str) -> bool:
     return await LoginThrottle.filter(email=email, next_attempt_ms__gt=epoch_ms()).exists()
+
+
+async def slowed_down_among(emails: Iterable[str]) -> set[str]:
+    """Which of these accounts must wait before a password check, from some address: one
+    query for a whole page of people (not one per person)."""
+    wanted = list(dict.fromkeys(emails))
+    if not wanted:
+        return set()
+    rows = (
+        await LoginThrottle.filter(email__in=wanted, next_attempt_ms__gt=epoch_ms())
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    return {str(email) for email in rows}
 
 
 async def purge_stale() -> int:

@@ -15,7 +15,7 @@ from coaching.identity import invitations
 from coaching.identity.accounts import hash_token
 from coaching.identity.models import Invitation
 from coaching.models import Role, User
-from tests.factories import Browser, make_user, text_of
+from tests.factories import Browser, make_user, posts_to, text_of
 
 NEW_PASSWORD = "a long enough secret"
 
@@ -253,3 +253,155 @@ async def test_signed_out_visitor_is_sent_to_login_instead_of_the_invite_form(br
     page = await browser.get("/admin/invite")
     assert page.status_code == 303
     assert page.headers["location"] == "/login?next=/admin/invite"
+
+
+# --- the invite form, one pending invitation per address, new links and revoking --------
+
+
+def ticked_roles(page: httpx.Response) -> list[str]:
+    return re.findall(r'name="roles" value="(\w+)"\s+checked', page.text)
+
+
+async def test_invite_form_ticks_no_role_in_advance(browser):
+    admin = await make_user("admin")
+    await browser.login(admin)
+
+    form = await browser.get("/admin/invite")
+    after_inviting = await browser.post(
+        "/admin/invite", {"name": "Nina New", "email": "nina@example.com", "roles": ["manager"]}
+    )
+
+    assert form.status_code == 200
+    assert ticked_roles(form) == []
+    assert 'id="invite-link"' in after_inviting.text
+    assert ticked_roles(after_inviting) == []  # the form below the link starts afresh
+
+
+async def test_inviting_the_same_address_again_replaces_the_pending_invitation(browser, invitee):
+    first = path_of(
+        link_on(await invite_as_admin(browser, name="Nina", email="nina@example.com", roles="rep"))
+    )
+    second = path_of(
+        link_on(
+            await browser.post(
+                "/admin/invite",
+                {"name": "Nina Novak", "email": "nina@example.com", "roles": "manager"},
+            )
+        )
+    )
+
+    assert (await invitee.get(first)).status_code == 404
+    assert (await invitee.get(second)).status_code == 200
+    people = text_of((await browser.get("/admin/people")).text)
+    assert people.count("nina@example.com") == 1
+    assert "Nina Novak nina@example.com · manager" in people
+
+
+async def pending_id(email: str) -> int:
+    return (await Invitation.get(pending_email=email)).id
+
+
+async def test_people_page_offers_a_new_link_and_revoking_for_each_pending_invitation(browser):
+    await invite_as_admin(browser, name="Nina New", email="nina@example.com", roles="rep")
+    invitation = await pending_id("nina@example.com")
+
+    page = await browser.get("/admin/people")
+
+    assert page.status_code == 200
+    assert posts_to(page, f"/admin/invitations/{invitation}/resend")
+    assert posts_to(page, f"/admin/invitations/{invitation}/revoke")
+    text = text_of(page.text)
+    assert "New link for Nina New" in text
+    assert "Revoke the invitation of Nina New" in text
+
+
+async def test_a_new_link_is_shown_once_and_the_earlier_link_stops_working(browser, invitee):
+    old = path_of(
+        link_on(await invite_as_admin(browser, name="Nina", email="nina@example.com", roles="rep"))
+    )
+    invitation = await pending_id("nina@example.com")
+
+    page = await browser.post(f"/admin/invitations/{invitation}/resend")
+
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "New invitation link for Nina" in text
+    assert "The earlier invitation link no longer works." in text
+    new = path_of(link_on(page))
+    assert new != old
+    gone = await invitee.get(old)
+    assert gone.status_code == 404
+    assert "has been used, replaced or withdrawn" in gone.text
+    welcome = await invitee.get(new)
+    assert welcome.status_code == 200 and "Welcome, Nina" in welcome.text
+    assert await Invitation.filter(pending_email="nina@example.com").count() == 1
+    assert set((await Invitation.get(pending_email="nina@example.com")).roles) == {"rep"}
+
+
+async def test_revoking_an_invitation_stops_its_link_and_says_so(browser, invitee):
+    link = path_of(
+        link_on(await invite_as_admin(browser, name="Nina", email="nina@example.com", roles="rep"))
+    )
+    invitation = await pending_id("nina@example.com")
+
+    done = await browser.post(f"/admin/invitations/{invitation}/revoke")
+
+    assert done.status_code == 303
+    assert done.headers["location"] == "http://testserver/admin/people"
+    people = await browser.get("/admin/people")
+    assert "The invitation for Nina (nina@example.com) is revoked: its link no longer works." in (
+        html.unescape(people.text)
+    )
+    assert "Invitations not yet accepted" not in people.text
+    assert (await invitee.get(link)).status_code == 404
+    assert not await Invitation.filter(pending_email__isnull=False).exists()
+
+
+async def test_revoking_or_renewing_an_invitation_no_longer_pending_explains_why(browser):
+    await invite_as_admin(browser, name="Nina", email="nina@example.com", roles="rep")
+    invitation = await pending_id("nina@example.com")
+    await browser.post(f"/admin/invitations/{invitation}/revoke")
+
+    for action in ("revoke", "resend"):
+        again = await browser.post(f"/admin/invitations/{invitation}/{action}")
+        assert again.status_code == 303
+        page = await browser.get("/admin/people")
+        assert "That invitation is no longer pending." in page.text
+        assert 'class="flash flash-error"' in page.text
+    assert not await Invitation.filter(pending_email__isnull=False).exists()
+
+
+async def test_the_link_is_in_a_read_only_labelled_field_and_copy_is_a_script_file(browser):
+    page = await invite_as_admin(browser, name="Nina", email="nina@example.com", roles="rep")
+
+    field = re.search(r'<input id="invite-link"[^>]*>', page.text)
+    assert field and "readonly" in field.group(0)
+    assert '<label for="invite-link">Invitation link</label>' in page.text
+    # Without JavaScript there is no dead button: the script un-hides it.
+    assert re.search(r'<button type="button"[^>]*data-copy="invite-link"[^>]*hidden>', page.text)
+    scripts = re.findall(r"<script[^>]*>", page.text)
+    assert len(scripts) == 1 and re.fullmatch(
+        r'<script src="[^"]*/static/copy.js" defer>', scripts[0]
+    )
+    assert "<script>" not in page.text  # nothing inline: the CSP forbids it
+    script = await browser.get("/static/copy.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert "clipboard" in script.text
+
+
+async def test_pending_invitations_are_listed_a_page_at_a_time(browser):
+    admin = await make_user("admin")
+    await browser.login(admin)
+    for n in range(invitations.INVITATIONS_PAGE + 1):
+        await invitations.invite(admin, f"new{n}@example.com", f"New {n}", ["rep"], days=7)
+
+    first = text_of((await browser.get("/admin/people")).text)
+    second_page = await browser.get("/admin/people?invitations=2")
+    second = text_of(second_page.text)
+
+    assert first.count("· expires") == invitations.INVITATIONS_PAGE
+    assert "Older invitations" in first
+    assert "new20@example.com" in first and "new0@example.com" not in first  # newest first
+    assert second.count("· expires") == 1 and "new0@example.com" in second
+    assert "Newer invitations" in second

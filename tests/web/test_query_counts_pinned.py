@@ -41,7 +41,7 @@ PINNED: dict[tuple[str, str], int] = {
     ("pairings", "admin"): 4,
     ("playbooks", "manager"): 4,
     ("playbooks", "trainer"): 4,
-    ("people", "admin"): 5,
+    ("people", "admin"): 6,
     ("access log", "rep"): 5,
 }
 # fmt: on

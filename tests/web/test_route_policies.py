@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from app.access import declared_access
 from app.routes import ROUTES
+from coaching.identity import invitations
+from coaching.identity.models import Invitation
 from coaching.models import AgendaItem, Notice
 from tests.factories import (
     make_goal,
@@ -32,7 +34,9 @@ PUBLIC_PATHS = {
     "/logout",
     "/login/sso",
     "/login/sso/callback",
+    "/login/forgot",
     "/invitations/{token}",
+    "/password-reset/{token}",
     "/static",
 }
 
@@ -44,6 +48,8 @@ async def existing_ids() -> dict[str, object]:
     pairing = await make_pairing(coach, rep)
     session = await make_session(pairing)
     item = await AgendaItem.create(session=session, author=rep, text="Northwind renewal")
+    admin = await make_user("admin")
+    await invitations.invite(admin, "newcomer@example.com", "New Comer", ["rep"], days=7)
     return {
         "sessions": session.id,
         "agenda": item.id,
@@ -54,6 +60,7 @@ async def existing_ids() -> dict[str, object]:
         "playbooks": (await make_playbook(coach, published=True)).id,
         "people": rep.id,
         "notices": (await Notice.create(recipient=rep, message="A pairing ended.")).id,
+        "invitations": (await Invitation.get(email="newcomer@example.com")).id,
     }
 
 

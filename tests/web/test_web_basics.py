@@ -320,6 +320,9 @@ async def _signed_in_pages(browser) -> list[str]:  # type: ignore[no-untyped-def
         f"/pairings/{pairing.id}/sessions/new",
         "/admin/people",
         "/admin/invite",
+        "/admin/audit",
+        "/account/password",
+        "/account/changes",
     ]
 
 
