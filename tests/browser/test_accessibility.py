@@ -116,6 +116,15 @@ class Site:
     def open_invitation(self) -> str:
         return self.invite(*INVITED)
 
+    @functools.cached_property
+    def password_reset(self) -> str:
+        """The admin issues a reset link for a rep from the People page; returns its token."""
+        page = self.page("admin")
+        page.goto(self.server("/admin/people?q=sam@example.com"))
+        page.get_by_role("button", name="Password reset link for Sam Whitaker").click()
+        link = page.get_by_label("Password reset link").input_value()
+        return link.rsplit("/", 1)[1]
+
     def add_departed_person(self) -> None:
         """Someone who accepted an invitation and was deactivated later (a greyed-out row)."""
         token = self.invite(*DEPARTED)
@@ -165,6 +174,7 @@ EXAMPLES = {
     "playbooks:detail": Example(PUBLISHED_PLAYBOOK, ("rep", "manager", "trainer", "admin")),
     "playbooks:edit": Example(PUBLISHED_PLAYBOOK, ("trainer",)),
     "auth:accept_invitation": Example(lambda site, _: site.open_invitation, (SIGNED_OUT,)),
+    "auth:reset_password": Example(lambda site, _: site.password_reset, (SIGNED_OUT,)),
 }
 
 
