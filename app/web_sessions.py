@@ -15,12 +15,20 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.compiled import CompiledQuery
 from coaching.models import User, WebSession
 from coaching.people import hash_token, now
 
 COOKIE = "tandem_session"
 SKIP_PREFIXES = ("/static/", "/healthz")
 ANONYMOUS_LIFETIME = timedelta(days=1)  # a visitor's CSRF token and messages, before sign-in
+
+# Runs on every request: its SQL is built once (app/compiled.py), the row is read every time.
+LIVE_SESSION = CompiledQuery(
+    lambda key_hash, at: (
+        WebSession.filter(key_hash=key_hash, expires_at__gt=at).select_related("user").limit(1)
+    )
+)
 
 
 class SessionData(dict):
@@ -109,9 +117,7 @@ class ServerSessionMiddleware:
     async def _load(self, cookie: str | None) -> SessionState:
         row = None
         if cookie and self._signed_by_us(cookie):
-            row = await WebSession.get_or_none(
-                key_hash=hash_token(cookie), expires_at__gt=now()
-            ).select_related("user")
+            row = await LIVE_SESSION.first(hash_token(cookie), now())
         return SessionState(row, SessionData(row.data if row is not None else {}))
 
     async def _persist(self, state: SessionState) -> str | None:
