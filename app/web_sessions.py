@@ -17,6 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.compiled import CompiledQuery
 from coaching.clock import now
 from coaching.identity.accounts import hash_token
 from coaching.identity.models import User, WebSession
@@ -28,6 +29,13 @@ SKIP_PREFIXES = ("/static/", "/healthz")
 VISITOR_LIFETIME = timedelta(days=1)
 MAX_VISITOR_COOKIE = 3000  # characters; browsers keep about 4 KB per cookie, attributes included
 KEPT_ACROSS_SIGN_IN = ("flash",)
+
+# Runs on every request: its SQL is built once (app/compiled.py), the row is read every time.
+LIVE_SESSION = CompiledQuery(
+    lambda key_hash, at: (
+        WebSession.filter(key_hash=key_hash, expires_at__gt=at).select_related("user").limit(1)
+    )
+)
 
 
 class SessionData(dict):
@@ -158,9 +166,7 @@ class ServerSessionMiddleware:
         key = cookies.get(COOKIE)
         row = None
         if key and self._signed_by_us(key):
-            row = await WebSession.get_or_none(
-                key_hash=hash_token(key), expires_at__gt=now()
-            ).select_related("user")
+            row = await LIVE_SESSION.first(hash_token(key), now())
         if row is not None:
             if row.user is not None:
                 await row.user.fetch_related("role_rows")
