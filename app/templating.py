@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
@@ -65,8 +65,14 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 def _csrf_input(request: Request) -> Markup:
-    token = csrf_token(request)
-    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+    """The hidden field, built once per request (pages carry one per form; Markup.format
+    costs a string.Formatter walk each time)."""
+    cached: Markup | None = request.scope.get("tandem.csrf_input")
+    if cached is None:
+        token = escape(csrf_token(request))
+        cached = Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">')
+        request.scope["tandem.csrf_input"] = cached
+    return cached
 
 
 @pass_context

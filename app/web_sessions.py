@@ -17,11 +17,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.compiled import CompiledQuery
 from coaching.clock import now
 from coaching.identity.accounts import hash_token
 from coaching.identity.models import User, WebSession
-from coaching.identity.web_sessions import purge_expired
+from coaching.identity.web_sessions import find_live_session, purge_expired
 
 COOKIE = "tandem_session"
 VISITOR_COOKIE = "tandem_visitor"
@@ -29,13 +28,6 @@ SKIP_PREFIXES = ("/static/", "/healthz")
 VISITOR_LIFETIME = timedelta(days=1)
 MAX_VISITOR_COOKIE = 3000  # characters; browsers keep about 4 KB per cookie, attributes included
 KEPT_ACROSS_SIGN_IN = ("flash",)
-
-# Runs on every request: its SQL is built once (app/compiled.py), the row is read every time.
-LIVE_SESSION = CompiledQuery(
-    lambda key_hash, at: (
-        WebSession.filter(key_hash=key_hash, expires_at__gt=at).select_related("user").limit(1)
-    )
-)
 
 
 class SessionData(dict):
@@ -166,10 +158,8 @@ class ServerSessionMiddleware:
         key = cookies.get(COOKIE)
         row = None
         if key and self._signed_by_us(key):
-            row = await LIVE_SESSION.first(hash_token(key), now())
+            row = await find_live_session(hash_token(key))
         if row is not None:
-            if row.user is not None:
-                await row.user.fetch_related("role_rows")
             return SessionState(row, SessionData(row.data), cookies)
         data = self.visitor.decode(cookies.get(VISITOR_COOKIE))
         return SessionState(None, SessionData(data), cookies)

@@ -7,13 +7,16 @@ stays true when the reader renames themselves, their account goes, or the item c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.functions import Count, Max, Min
 
 from coaching.clock import now
+from coaching.compiled import Shape
 from coaching.errors import Invalid
 from coaching.models import (
     AccessEvent,
@@ -43,6 +46,26 @@ def label_of(kind: ObjectKind, item: Readable) -> str:
     return item.created_at.isoformat()
 
 
+_batch: ContextVar[list[AccessEvent] | None] = ContextVar("tandem_access_batch", default=None)
+
+
+@contextlib.asynccontextmanager
+async def logged_together() -> AsyncIterator[None]:
+    """Reads recorded inside are written in one INSERT when the block ends, before the
+    caller returns anything it read (a page that reveals four kinds of thing)."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+        events = _batch.get() or []
+        if events:
+            await AccessEvent.bulk_create(events)
+    finally:
+        _batch.reset(token)
+
+
 async def record_reads(
     actor: User, subject_id: int, kind: ObjectKind, items: Iterable[Readable]
 ) -> None:
@@ -62,7 +85,10 @@ async def record_reads(
         )
         for item in items
     ]
-    if events:
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(events)
+    elif events:
         await AccessEvent.bulk_create(events)
 
 
@@ -162,13 +188,24 @@ async def list_readers(me: User) -> list[Reader]:
     return [Reader(r["actor_id"], r["actor_name"], r["actor_email"]) for r in rows]
 
 
+NEW_READERS_SHOWN = 20
+# The people who read something since the rep last opened the log, for the home page.
+READERS_SINCE = Shape(
+    lambda subject_id, since: (
+        AccessEvent.filter(subject_id=subject_id, at__gt=since)
+        .only("actor_name")
+        .distinct()
+        .order_by("actor_name")
+        .limit(NEW_READERS_SHOWN)
+    )
+)
+NEVER_SEEN = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 async def readers_since_last_visit(me: User) -> list[str]:
     """Names of those who read something of the rep's since the rep last opened the log."""
-    found = AccessEvent.filter(subject_id=me.id)
-    if me.access_log_seen_at is not None:
-        found = found.filter(at__gt=me.access_log_seen_at)
-    rows = await found.distinct().order_by("actor_name").values_list("actor_name", flat=True)
-    return list(dict.fromkeys(str(name) for name in rows))
+    readers = await READERS_SINCE.all(me.id, me.access_log_seen_at or NEVER_SEEN)
+    return [event.actor_name for event in readers]
 
 
 async def mark_log_seen(me: User) -> None:

@@ -8,12 +8,13 @@ from tortoise.expressions import Q
 
 from coaching.access import readers_since_last_visit
 from coaching.clock import now
-from coaching.goals import list_my_goals
+from coaching.compiled import Shape
 from coaching.identity.models import Invitation
 from coaching.models import (
     AgendaItem,
     CoachingSession,
     Goal,
+    GoalStatus,
     Notice,
     Pairing,
     PairingStatus,
@@ -38,19 +39,41 @@ class Home:
     org_proposals: list[Pairing] = field(default_factory=list)
     new_readers: list[str] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    shared_goal_ids: set[int] = field(default_factory=set)
+
+
+OPEN_GOALS = Shape(lambda owner_id: Goal.filter(owner_id=owner_id, status=GoalStatus.OPEN))
+SHARED_OPEN_GOALS = Shape(
+    lambda owner_id: Goal.filter(
+        owner_id=owner_id, status=GoalStatus.OPEN, shared_with__id__isnull=False
+    )
+)
+OPEN_PAIRINGS = Shape(
+    lambda actor_id: (
+        Pairing.filter(
+            Q(coach_id=actor_id) | Q(rep_id=actor_id),
+            status__in=[PairingStatus.PROPOSED, PairingStatus.ACTIVE],
+        )
+        .select_related("coach", "rep")
+        .order_by("created_at", "id")
+    )
+)
+NOTICES = Shape(
+    lambda recipient_id: Notice.filter(recipient_id=recipient_id, dismissed_at__isnull=True).limit(
+        5
+    )
+)
 
 
 async def home_for(actor: User) -> Home:
+    """Every query here is a compiled shape (coaching/compiled.py): the busiest page."""
     home = Home()
     home.upcoming = await list_sessions(actor, upcoming=True, limit=6)
-    home.open_agenda = await list_open_agenda(actor, home.upcoming)
-    home.goals = await list_my_goals(actor, open_only=True)
-    pairings = (
-        await Pairing.filter(status__in=[PairingStatus.PROPOSED, PairingStatus.ACTIVE])
-        .filter(Q(coach_id=actor.id) | Q(rep_id=actor.id))
-        .select_related("coach", "rep")
-    )
-    for pairing in pairings:
+    home.open_agenda = await list_open_agenda(actor)
+    home.goals = await OPEN_GOALS.all(actor.id)
+    if home.goals:
+        home.shared_goal_ids = {g.id for g in await SHARED_OPEN_GOALS.all(actor.id)}
+    for pairing in await OPEN_PAIRINGS.all(actor.id):
         mine_to_answer = pairing.rep_id == actor.id
         if pairing.status == PairingStatus.PROPOSED:
             target = home.awaiting_my_answer if mine_to_answer else home.awaiting_their_answer
@@ -62,7 +85,7 @@ async def home_for(actor: User) -> Home:
     if can(actor, Action.MANAGE, "person"):
         await _admin_counts(home)
     home.new_readers = await readers_since_last_visit(actor)
-    home.notices = await Notice.filter(recipient_id=actor.id, dismissed_at__isnull=True).limit(5)
+    home.notices = await NOTICES.all(actor.id)
     return home
 
 

@@ -189,6 +189,8 @@ class PipelineSnapshot(Model):
     source = fields.CharField(max_length=60, default="CSV import")
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    deals: fields.ReverseRelation[SnapshotDeal]
+
     class Meta:
         table = "pipeline_snapshots"
 

@@ -8,8 +8,11 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
+from coaching.access import logged_together
 from coaching.clock import now
+from coaching.compiled import Shape
 from coaching.db import lock, transaction
 from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
 from coaching.models import (
@@ -21,11 +24,12 @@ from coaching.models import (
     PipelineSnapshot,
     PrivateNote,
     Reflection,
+    SnapshotDeal,
     User,
 )
 from coaching.pairings import get_pairing
-from coaching.policy import Action, can, require, scope
-from coaching.policy.reveal import can_see, fetch, reveal, reveal_one
+from coaching.policy import Action, can, require
+from coaching.policy.reveal import can_see, fetch, reveal, reveal_one, scoped
 from coaching.text import clean_line, clean_text
 from coaching.timezones import exists_locally, local_to_utc, to_local
 
@@ -156,25 +160,55 @@ class SessionPage:
 
 SESSION_RELATED = ("pairing__coach", "pairing__rep", "shared_notes_updated_by")
 
+# The session page's queries, compiled once (coaching/compiled.py): it is the busiest page.
+SESSION = Shape(
+    lambda session_id: (
+        CoachingSession.filter(id=session_id).select_related(*SESSION_RELATED).limit(2)
+    )
+)
+AGENDA = Shape(lambda session_id: AgendaItem.filter(session_id=session_id).select_related("author"))
+OWN_NOTE = Shape(
+    lambda session_id, author_id: PrivateNote.filter(session_id=session_id, author_id=author_id)
+)
+BROUGHT = Shape(lambda session_id: PipelineSnapshot.filter(session_id=session_id))
+BROUGHT_DEALS = Shape(lambda session_id: SnapshotDeal.filter(snapshot__session_id=session_id))
+GOALS_OF = Shape(lambda owner_id: Goal.filter(owner_id=owner_id))
+REFLECTIONS_OF = Shape(lambda author_id: Reflection.filter(author_id=author_id))
+NO_SESSION = "No such session, or it isn't one of yours."
+
 
 async def load_session(actor: User, session_id: int) -> CoachingSession:
     """The session, for its rep or the coach of its active pairing; a coach's read is logged."""
-    query = CoachingSession.filter(id=session_id).select_related(*SESSION_RELATED)
-    return await reveal_one(actor, query, "No such session, or it isn't one of yours.")
+    return await reveal_one(actor, SESSION, NO_SESSION, session_id)
 
 
 async def get_session_page(actor: User, session_id: int) -> SessionPage:
-    session = await load_session(actor, session_id)
-    rep_id = session.pairing.rep_id
-    agenda = await AgendaItem.filter(session_id=session.id).select_related("author")
-    note = await PrivateNote.get_or_none(session_id=session.id, author_id=actor.id)
-    brought = PipelineSnapshot.filter(session_id=session.id).prefetch_related("deals")
-    page = SessionPage(session, agenda, note, await reveal(actor, brought))
-    page.can_write = can(actor, Action.WRITE, session)
-    if actor.id != rep_id:  # the rep has these on their own pages
-        page.shared_goals = await reveal(actor, Goal.filter(owner_id=rep_id))
-        page.shared_reflections = await reveal(actor, Reflection.filter(author_id=rep_id))
+    """Everything the page shows, each read of the rep's things logged in one INSERT."""
+    async with logged_together():
+        session = await load_session(actor, session_id)
+        rep_id = session.pairing.rep_id
+        agenda = await AGENDA.all(session.id)
+        note = await OWN_NOTE.first(session.id, actor.id)
+        page = SessionPage(session, agenda, note, await _brought(actor, session.id))
+        page.can_write = can(actor, Action.WRITE, session)
+        if actor.id != rep_id:  # the rep has these on their own pages
+            page.shared_goals = await reveal(actor, GOALS_OF, rep_id)
+            page.shared_reflections = await reveal(actor, REFLECTIONS_OF, rep_id)
     return page
+
+
+async def _brought(actor: User, session_id: int) -> list[PipelineSnapshot]:
+    """The snapshots brought to the session that the actor may see, with their deals."""
+    snapshots = await reveal(actor, BROUGHT, session_id)
+    if not snapshots:
+        return []
+    deals: dict[int, list[SnapshotDeal]] = {s.id: [] for s in snapshots}
+    for deal in await BROUGHT_DEALS.all(session_id):
+        if deal.snapshot_id in deals:
+            deals[deal.snapshot_id].append(deal)
+    for snapshot in snapshots:
+        snapshot.deals._set_result_for_query(deals[snapshot.id])
+    return sorted(snapshots, key=lambda s: (s.taken_at, s.id))
 
 
 async def _writable_session(actor: User, session_id: int) -> CoachingSession:
@@ -268,27 +302,44 @@ async def _private_note_of(actor: User, session_id: int) -> PrivateNote:
         return await PrivateNote.get(session_id=session_id, author_id=actor.id)
 
 
+def _sessions(*, upcoming: bool) -> Shape[CoachingSession]:
+    def build(cutoff: datetime, limit: int, offset: int) -> QuerySet[CoachingSession]:
+        if upcoming:
+            found = CoachingSession.filter(starts_at__gte=cutoff).order_by("starts_at", "id")
+        else:
+            found = CoachingSession.filter(starts_at__lt=cutoff).order_by("-starts_at", "-id")
+        return found.select_related("pairing__coach", "pairing__rep").offset(offset).limit(limit)
+
+    return Shape(build)
+
+
+UPCOMING, PAST = _sessions(upcoming=True), _sessions(upcoming=False)
+OPEN_AGENDA = Shape(
+    lambda actor_id, cutoff, limit: (
+        AgendaItem.filter(
+            Q(session__pairing__rep_id=actor_id) | Q(author_id=actor_id),
+            done=False,
+            session__starts_at__gte=cutoff,
+        )
+        .select_related("author", "session")
+        .order_by("session__starts_at", "id")
+        .limit(limit)
+    )
+)
+RECENT = timedelta(hours=2)  # a session that started this long ago still counts as upcoming
+
+
 async def list_sessions(
     actor: User, *, upcoming: bool, limit: int = 20, offset: int = 0
 ) -> list[CoachingSession]:
     """The actor's sessions (as rep, or as coach of an active pairing), nearest first."""
-    cutoff = now() - timedelta(hours=2)
-    found = CoachingSession.filter(scope(actor, Action.READ, CoachingSession))
-    if upcoming:
-        found = found.filter(starts_at__gte=cutoff).order_by("starts_at")
-    else:
-        found = found.filter(starts_at__lt=cutoff).order_by("-starts_at")
-    return await found.select_related("pairing__coach", "pairing__rep").offset(offset).limit(limit)
+    shape = scoped(UPCOMING if upcoming else PAST, actor, Action.READ)
+    return await shape.all(now() - RECENT, limit, offset, actor.id)
 
 
-async def list_open_agenda(actor: User, sessions: list[CoachingSession]) -> list[AgendaItem]:
-    """Open items for the home page: all items of the actor's own sessions as rep, and the
-    items the actor wrote. A coach reads what the rep wrote on the session page, where the
-    read is logged for the rep to see."""
-    ids = [s.id for s in sessions]
-    if not ids:
-        return []
-    mine = Q(session__pairing__rep_id=actor.id) | Q(author_id=actor.id)
-    return await AgendaItem.filter(mine, session_id__in=ids, done=False).select_related(
-        "author", "session"
-    )
+async def list_open_agenda(actor: User, limit: int = 12) -> list[AgendaItem]:
+    """Open items of upcoming sessions for the home page: all items of the actor's own
+    sessions as rep, and the items the actor wrote. A coach reads what the rep wrote on the
+    session page, where the read is logged for the rep to see."""
+    shape = scoped(OPEN_AGENDA, actor, Action.READ)
+    return await shape.all(actor.id, now() - RECENT, limit, actor.id)

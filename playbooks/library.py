@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from tortoise.expressions import Subquery
+
 from coaching.clock import now
+from coaching.compiled import Shape
 from coaching.db import transaction
 from coaching.errors import Conflict, Invalid
 from coaching.models import User
@@ -98,20 +101,28 @@ def is_to_read(actor: User, playbook: Playbook, read: set[int]) -> bool:
     return playbook.is_published and playbook.author_id != actor.id and playbook.id not in read
 
 
-async def list_unread(actor: User, limit: int = 5) -> list[Playbook]:
-    """Published playbooks the actor has still to read (never their own)."""
-    read = PlaybookRead.filter(reader_id=actor.id).values_list("playbook_id", flat=True)
-    return (
-        await Playbook.filter(status=PlaybookStatus.PUBLISHED)
-        .exclude(id__in=await read)
-        .exclude(author_id=actor.id)
-        .select_related("author")
+UNREAD = Shape(
+    lambda reader_id, limit: (
+        Playbook.filter(status=PlaybookStatus.PUBLISHED)
+        .exclude(author_id=reader_id)
+        .exclude(id__in=Subquery(PlaybookRead.filter(reader_id=reader_id).values("playbook_id")))
+        .order_by("-published_at", "-id")
         .limit(limit)
     )
+)
+DRAFTS = Shape(
+    lambda limit: (
+        Playbook.filter(status=PlaybookStatus.DRAFT).order_by("-updated_at", "-id").limit(limit)
+    )
+)
+
+
+async def list_unread(actor: User, limit: int = 5) -> list[Playbook]:
+    """Published playbooks the actor has still to read (never their own), newest first."""
+    return await UNREAD.all(actor.id, limit)
 
 
 async def list_drafts(actor: User, limit: int = 5) -> list[Playbook]:
     if not can(actor, Action.CREATE, "playbook"):
         return []
-    drafts = Playbook.filter(status=PlaybookStatus.DRAFT).order_by("-updated_at")
-    return await drafts.limit(limit)
+    return await DRAFTS.all(limit)

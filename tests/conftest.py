@@ -22,8 +22,14 @@ from tortoise.migrations.executor import MigrationExecutor
 
 from app.main import create_app
 from app.settings import Settings, tortoise_config
+from coaching import compiled
 from coaching.identity import passwords
 from tests.factories import PASSWORD, Browser
+
+# Every compiled query is checked against the SQL Tortoise would build (coaching/compiled.py),
+# here and in the servers the browser tests start.
+os.environ["TANDEM_CHECK_COMPILED"] = "1"
+compiled.CHECK = True
 
 # argon2id still, but with the cheapest parameters, so hundreds of logins stay fast.
 passwords.password_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from coaching import goals, reflections, sessions
+from coaching.compiled import Shape
 from coaching.sharing import set_shared_with
 from tests.factories import (
     make_pairing,
@@ -23,26 +24,26 @@ from tests.web.test_query_counts import counting_queries
 # (page, role) -> queries for one signed-in GET, the session lookup included.
 # fmt: off
 PINNED: dict[tuple[str, str], int] = {
-    ("home", "rep"): 10,
-    ("home", "manager"): 10,
-    ("home", "trainer"): 10,
+    ("home", "rep"): 8,
+    ("home", "manager"): 8,
+    ("home", "trainer"): 9,
     ("home", "admin"): 11,
-    ("sessions", "rep"): 4,
-    ("sessions", "manager"): 4,
-    ("session", "rep"): 7,
-    ("session", "manager"): 13,
-    ("goals", "rep"): 6,
-    ("journal", "rep"): 7,
-    ("pipeline", "rep"): 5,
-    ("snapshot", "rep"): 4,
-    ("snapshot", "manager"): 5,
-    ("pairings", "rep"): 3,
-    ("pairings", "manager"): 3,
-    ("pairings", "admin"): 4,
-    ("playbooks", "manager"): 4,
-    ("playbooks", "trainer"): 4,
-    ("people", "admin"): 6,
-    ("access log", "rep"): 5,
+    ("sessions", "rep"): 3,
+    ("sessions", "manager"): 3,
+    ("session", "rep"): 6,
+    ("session", "manager"): 9,
+    ("goals", "rep"): 5,
+    ("journal", "rep"): 6,
+    ("pipeline", "rep"): 4,
+    ("snapshot", "rep"): 3,
+    ("snapshot", "manager"): 4,
+    ("pairings", "rep"): 2,
+    ("pairings", "manager"): 2,
+    ("pairings", "admin"): 3,
+    ("playbooks", "manager"): 3,
+    ("playbooks", "trainer"): 3,
+    ("people", "admin"): 5,
+    ("access log", "rep"): 4,
 }
 # fmt: on
 
@@ -106,3 +107,15 @@ async def test_page_makes_its_pinned_number_of_queries_with_little_and_much_data
     little = await count_queries(app, await build_org(1), page, role)
     much = await count_queries(app, await build_org(8), page, role)
     assert (little, much) == (PINNED[page, role], PINNED[page, role])
+
+
+async def test_every_query_shape_the_main_pages_use_is_compiled(app) -> None:
+    """A shape that can't be compiled still works, slowly: say so here instead of finding
+    out from the bench (coaching/compiled.py lists what can't be)."""
+    org = await build_org(2)
+    for page, role in PINNED:
+        await count_queries(app, org, page, role)
+    ours = [s for s in Shape.every if s.build.__module__.split(".")[0] in {"coaching", "playbooks"}]
+    used = [shape for shape in ours if shape._compiled]
+    assert len(used) > 10
+    assert not [shape for shape in used if shape.fell_back]
