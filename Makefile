@@ -34,7 +34,7 @@ run: install  ## migrate, create the demo organisation once, serve on 127.0.0.1:
 	$(BIN)/tandem serve
 
 test: install browser-tools  ## the whole suite (SQLite; PostgreSQL when TANDEM_TEST_DATABASE_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: install browser-tools
 	TANDEM_TEST_DATABASE_URL=$${TANDEM_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest
