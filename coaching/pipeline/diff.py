@@ -30,7 +30,7 @@ from datetime import date
 from enum import StrEnum
 
 from .deals import DealRecord, DealStatus
-from .wording import deals
+from .wording import n_deals
 
 
 class ChangeKind(StrEnum):
@@ -318,7 +318,7 @@ class WaterfallStep:
         if not self.without_amount:
             return ""
         verb = "is" if self.without_amount == 1 else "are"
-        return f"{deals(self.without_amount)} without an amount {verb} not included"
+        return f"{n_deals(self.without_amount)} without an amount {verb} not included"
 
 
 def waterfall(

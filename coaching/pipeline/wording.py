@@ -59,7 +59,7 @@ def day_month_year(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def deals(count: int) -> str:
+def n_deals(count: int) -> str:
     return f"{count:,} deal" if count == 1 else f"{count:,} deals"
 
 
