@@ -19,6 +19,9 @@ Rules, in the order a deal meets them:
     `pushes_in_history` counts the pushes across `history`, `old`, `new`: each consecutive
     pair of snapshots, both listing the deal with a close date, where the date moved later.
   - Amount: AMOUNT_UP or AMOUNT_DOWN when both are known and in the same currency.
+
+`waterfall` is the money view of the same two snapshots, for one currency: the open amount
+before, what each kind of movement added or took away, and the open amount now.
 """
 
 from __future__ import annotations
