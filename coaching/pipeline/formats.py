@@ -365,6 +365,9 @@ class _FileBuilder:
             return
         self.format = fmt
         rows = self._data_rows(body, fmt)
+        if not rows:
+            self.file_problem("The file has no deals: there is nothing after the header line.")
+            return
         if len(rows) > self.max_rows:
             limit = f"{self.max_rows:,}"
             self.file_problem(f"The file has more than {limit} deals; the limit is {limit}.")
