@@ -351,6 +351,7 @@ def test_missing_required_columns_are_named() -> None:
 
     assert parsed.problems == [ImportProblem(1, "Stage", "Missing required column 'Stage'.")]
     assert parsed.deals == []
+    assert parsed.format is FileFormat.SALESFORCE_REPORT  # the format asked for is kept
 
 
 def test_a_mapped_column_that_is_not_in_the_file() -> None:
