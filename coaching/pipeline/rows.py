@@ -94,7 +94,8 @@ class RowReader:
         index = self.columns.get(name)
         if index is None:
             return []
-        return [row.cells[index] for row in rows if index < len(row.cells)]
+        # Each distinct value once: a column of dates repeats a few hundred of them.
+        return list(dict.fromkeys(row.cells[index] for row in rows if index < len(row.cells)))
 
     def header(self, name: str) -> str:
         return self.headers[self.columns[name]] if name in self.columns else ""
