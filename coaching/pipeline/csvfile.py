@@ -47,7 +47,8 @@ def _decode_text(data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise UnreadableFile("The file says it is UTF-16 but is not valid UTF-16.") from None
-    for encoding in ("utf-8-sig", "cp1252"):
+    utf8 = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    for encoding in (utf8, "cp1252"):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:

@@ -134,7 +134,7 @@ class PipelineRules:
 
 @dataclass(frozen=True)
 class ParsedFile:
-    format: FileFormat | None  # None: the file's format could not be settled
+    format: FileFormat | None  # None: not given, and not detected with confidence
     deals: list[DealRecord]
     skipped_lines: int
     skipped: list[tuple[int, str]]  # (line, why): blank lines, report footers, deleted deals
@@ -354,17 +354,21 @@ class _FileBuilder:
         self.problems.append(ImportProblem(self.header_line, column, message))
 
     def read(self, data: bytes, fmt: FileFormat | None, mapping: ColumnMapping | None) -> None:
+        self.format = fmt
         body = self._read_table(data)
         if body is None:
             return
         fmt = self._settle_format(fmt, mapping)
         if fmt is None:
             return
+        self.format = fmt
         columns = self._columns(fmt, mapping)
         if columns is None:
             return
-        self.format = fmt
         rows = self._data_rows(body, fmt)
+        if not rows:
+            self.file_problem("The file has no deals: there is nothing after the header line.")
+            return
         if len(rows) > self.max_rows:
             limit = f"{self.max_rows:,}"
             self.file_problem(f"The file has more than {limit} deals; the limit is {limit}.")

@@ -94,7 +94,8 @@ class RowReader:
         index = self.columns.get(name)
         if index is None:
             return []
-        return [row.cells[index] for row in rows if index < len(row.cells)]
+        # Each distinct value once: a column of dates repeats a few hundred of them.
+        return list(dict.fromkeys(row.cells[index] for row in rows if index < len(row.cells)))
 
     def header(self, name: str) -> str:
         return self.headers[self.columns[name]] if name in self.columns else ""
@@ -116,7 +117,8 @@ class RowReader:
 
     def read(self, record: Record) -> tuple[DealRecord | None, list[ImportProblem]]:
         row = _Row(record, len(self.headers))
-        self._check_width(row)
+        if not self._fits_header(row):  # its values are out of place: reading them misleads
+            return None, row.problems
         name = self._text(row, "name", required=True)
         stage = self._text(row, "stage", required=True)
         account = self._text(row, "account")
@@ -148,14 +150,16 @@ class RowReader:
     def _problem(self, row: _Row, name: str, message: str) -> None:
         row.problems.append(ImportProblem(row.line, self.header(name), message))
 
-    def _check_width(self, row: _Row) -> None:
-        if row.width > len(self.headers) and "".join(row.cells[len(self.headers) :]).strip():
-            shown = "tab" if self.delimiter == "\t" else f"'{self.delimiter}'"
-            message = (
-                f"The line has {row.width} values but the header has {len(self.headers)}: "
-                f"does a value with a {shown} in it miss its quote marks?"
-            )
-            row.problems.append(ImportProblem(row.line, "", message))
+    def _fits_header(self, row: _Row) -> bool:
+        if row.width <= len(self.headers) or not "".join(row.cells[len(self.headers) :]).strip():
+            return True
+        shown = "tab" if self.delimiter == "\t" else f"'{self.delimiter}'"
+        message = (
+            f"The line has {row.width} values but the header has {len(self.headers)}: "
+            f"does a value with a {shown} in it miss its quote marks?"
+        )
+        row.problems.append(ImportProblem(row.line, "", message))
+        return False
 
     def _text(self, row: _Row, name: str, *, required: bool = False) -> str:
         value = clean_text(row.cells[self.index[name]])

@@ -31,9 +31,10 @@ _ONE_LINE: dict[int, str | None] = {
     **dict.fromkeys(_CONTROLS),
     **dict.fromkeys(_INVISIBLE),
     **dict.fromkeys(_ODD_SPACES, " "),
-    **dict.fromkeys(map(ord, "\t\n\r\x0b\x0c\x85"), " "),
+    **dict.fromkeys(map(ord, "\t\n\x0b\x0c\x85"), " "),
+    ord("\r"): None,  # "\r\n" is one break
 }
-_MULTI_LINE: dict[int, str | None] = {**_ONE_LINE, ord("\n"): "\n", ord("\r"): None}
+_MULTI_LINE: dict[int, str | None] = {**_ONE_LINE, ord("\n"): "\n"}
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
