@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
+from app.cli_snapshots import add_commands as add_snapshot_commands
 from app.db import apply_migrations
 from app.settings import ConfigError, load_settings, tortoise_config
 from coaching.errors import TandemError
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(func=cmd_users_add)
+    add_snapshot_commands(sub)
     return parser
 
 

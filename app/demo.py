@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from coaching import goals, pairings, reflections, sessions, snapshots
 from coaching.clock import now
 from coaching.identity.accounts import create_user
 from coaching.models import Pairing, User
+from coaching.pipeline.deals import DealRecord, DealStatus, deal_key
 from coaching.sharing import set_shared_with
 from playbooks import library
 
@@ -135,27 +136,51 @@ async def _sessions(coach: User, rep: User, pairing_id: int) -> int:
     await sessions.save_private_note(
         coach, past.id, "Rosa is strongest when she leads. Step back more."
     )
-    snap = await snapshots.create_snapshot(
-        rep,
-        datetime.combine(today, time(7, 0)).astimezone(),
-        [
-            snapshots.DealRow(
-                "Northwind Traders renewal",
-                "Negotiation",
-                4_800_000,
-                "EUR",
-                today + timedelta(days=20),
-            ),
-            snapshots.DealRow(
-                "Acme Corp expansion", "Discovery", 1_250_000, "EUR", today + timedelta(days=45)
-            ),
-            snapshots.DealRow(
-                "Globex pilot", "Proposal", 900_000, "EUR", today + timedelta(days=9)
-            ),
-        ],
-    )
-    await snapshots.bring_to_session(rep, snap.id, upcoming.id)
+    await _demo_snapshots(rep, past.id, upcoming.id, today)
     return upcoming.id
+
+
+def _deal(
+    crm_id: str, name: str, account: str, stage: str, amount: int, close: date, next_step: str = ""
+) -> DealRecord:
+    won = stage == "Closed Won"
+    return DealRecord(
+        key=deal_key(crm_id, account, name), crm_id=crm_id, name=name, account=account,
+        stage=stage, status=DealStatus.WON if won else DealStatus.OPEN,
+        amount_minor=amount * 100, currency="EUR", close_date=close, next_step=next_step,
+    )  # fmt: skip
+
+
+async def _demo_snapshots(rep: User, past_id: int, upcoming_id: int, today: date) -> None:
+    """Two snapshots a fortnight apart, so the session shows what changed between them."""
+
+    def day(n: int) -> date:
+        return today + timedelta(days=n)
+
+    before = today - timedelta(days=14)
+    legal = "Legal review of the order form"
+    earlier = [
+        _deal(
+            "006A1", "Northwind renewal", "Northwind Traders", "Negotiation", 48_000, day(6), legal
+        ),
+        _deal("006A2", "Acme expansion", "Acme Corp", "Discovery", 12_500, day(30)),
+        _deal("006A3", "Globex pilot", "Globex", "Proposal", 9_000, day(2), "Pilot scope call"),
+        _deal("006A4", "Initech seats", "Initech", "Qualification", 6_400, day(50)),
+    ]
+    later = [
+        _deal(
+            "006A1", "Northwind renewal", "Northwind Traders", "Negotiation", 48_000, day(34), legal
+        ),
+        _deal("006A2", "Acme expansion", "Acme Corp", "Proposal", 15_000, day(30), "Send proposal"),
+        _deal("006A3", "Globex pilot", "Globex", "Closed Won", 9_000, day(-1)),
+        _deal("006A5", "Umbrella renewal", "Umbrella Health", "Discovery", 22_000, day(75)),
+    ]
+    for taken_on, deals, session_id in ((before, earlier, past_id), (today, later, upcoming_id)):
+        origin = snapshots.ImportOrigin("Demo", "salesforce-report", taken_on, by=rep)
+        imported = await snapshots.import_snapshot(
+            rep, deals, origin, snapshots.content_hash_of_deals(deals)
+        )
+        await snapshots.bring_to_session(rep, imported.snapshot.id, session_id)
 
 
 async def _rep_space(rep: User, coach: User) -> None:

@@ -13,6 +13,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_FORM_FIELDS = 200
 DEFAULT_MAX_BODY_KB = 512
+# Routes that take a file: their own, larger limit (the file plus a few form fields).
+MAX_UPLOAD_MB = 5
+UPLOAD_PATHS = frozenset({"/snapshots/import", "/api/v1/snapshots"})
+UPLOAD_BODY_BYTES = MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
+
+
+def takes_files(path: str) -> bool:
+    return path in UPLOAD_PATHS
 
 
 class BodyTooLarge(Exception):
@@ -58,10 +66,12 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        if _declared_length(request) > self.max_bytes:
-            await self._refuse(scope, send, self._too_large())
+        limit = UPLOAD_BODY_BYTES if takes_files(scope["path"]) else self.max_bytes
+        if _declared_length(request) > limit:
+            await self._refuse(scope, send, self._too_large(limit))
             return
-        counted = self._counting(receive, FieldCounter(request.headers.get("content-type", "")))
+        content_type = request.headers.get("content-type", "")
+        counted = self._counting(receive, FieldCounter(content_type), limit)
         started = False
 
         async def send_tracking(message: Message) -> None:
@@ -76,7 +86,7 @@ class BodyLimitMiddleware:
                 raise
             await self._refuse(scope, send, exc.message)
 
-    def _counting(self, receive: Receive, counter: FieldCounter) -> Receive:
+    def _counting(self, receive: Receive, counter: FieldCounter, limit: int) -> Receive:
         received = 0
 
         async def counted() -> Message:
@@ -85,8 +95,8 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 received += len(chunk)
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self._too_large())
+                if received > limit:
+                    raise BodyTooLarge(self._too_large(limit))
                 if counter.feed(chunk) > self.max_fields:
                     raise BodyTooLarge(
                         f"The form has too many fields (the limit is {self.max_fields})."
@@ -95,9 +105,11 @@ class BodyLimitMiddleware:
 
         return counted
 
-    def _too_large(self) -> str:
+    def _too_large(self, limit: int) -> str:
+        if limit == UPLOAD_BODY_BYTES:
+            return f"The file is too large: the limit is {MAX_UPLOAD_MB} MB."
         return (
-            f"What you sent is too large (the limit is {self.max_bytes // 1024} KB). "
+            f"What you sent is too large (the limit is {limit // 1024} KB). "
             "Shorten it, or save it in several parts."
         )
 

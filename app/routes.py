@@ -27,6 +27,7 @@ POST = ["POST"]
 MANAGE_PEOPLE = allowed("person", Action.MANAGE)
 PROPOSE_PAIRINGS = allowed("pairing", Action.PROPOSE)
 WRITE_PLAYBOOKS = allowed("playbook", Action.CREATE)
+IMPORT_SNAPSHOTS = allowed("snapshot", Action.CREATE)
 
 ROUTES = [
     page("/healthz", health.check, name="health:check", access=PUBLIC),
@@ -146,11 +147,54 @@ ROUTES = [
         methods=POST,
     ),
     page("/snapshots", snapshots.index, name="snapshots:index", access=SIGNED_IN),
+    page(
+        "/snapshots/import",
+        snapshots.import_file,
+        name="snapshots:import",
+        access=IMPORT_SNAPSHOTS,
+        methods=GET_POST,
+    ),
+    page(
+        "/snapshots/import/confirm",
+        snapshots.confirm,
+        name="snapshots:confirm",
+        access=IMPORT_SNAPSHOTS,
+        methods=POST,
+    ),
+    page("/snapshots/compare", snapshots.compare, name="snapshots:compare", access=SIGNED_IN),
     page("/snapshots/{id:id}", snapshots.detail, name="snapshots:detail", access=SIGNED_IN),
+    page(
+        "/snapshots/{id:id}/delete",
+        snapshots.delete,
+        name="snapshots:delete",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/snapshots/{id:id}/deals/{deal_id:id}/context",
+        snapshots.deal_context,
+        name="snapshots:deal_context",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
     page(
         "/snapshots/{id:id}/session",
         snapshots.bring,
         name="snapshots:bring",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/snapshots/{id:id}/take-back",
+        snapshots.take_back,
+        name="snapshots:take_back",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/pairings/{id:id}/auto-bring",
+        snapshots.auto_bring,
+        name="snapshots:auto_bring",
         access=SIGNED_IN,
         methods=POST,
     ),

@@ -8,7 +8,7 @@ from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.limits import MAX_FORM_FIELDS
+from app.limits import MAX_FORM_FIELDS, takes_files
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -75,6 +75,8 @@ async def csrf_ok(request: Request) -> bool:
 
 
 async def read_form(request: Request) -> FormData:
-    """The request's form, refused when it has files (app.limits already bounds its size
-    and field count while it arrives; the parser checks the count again)."""
-    return await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+    """The request's form, refused when it has files except on the upload routes (one file);
+    app.limits already bounds its size and field count while it arrives, the parser checks
+    the count again."""
+    files = 1 if takes_files(request.scope["path"]) else 0
+    return await request.form(max_fields=MAX_FORM_FIELDS, max_files=files)

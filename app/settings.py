@@ -168,7 +168,10 @@ MODEL_APPS = {
         "models": ["coaching.identity.models"],
         "migrations": "coaching.identity.migrations",
     },
-    "coaching": {"models": ["coaching.models"], "migrations": "coaching.migrations"},
+    "coaching": {
+        "models": ["coaching.models", "coaching.pipeline.models"],
+        "migrations": "coaching.migrations",
+    },
     "playbooks": {"models": ["playbooks.models"], "migrations": "playbooks.migrations"},
 }
 

@@ -15,6 +15,7 @@ from app.security import CSRF_FIELD, csrf_token
 from app.settings import ROOT
 from app.urls import absolute_url
 from coaching.models import User
+from coaching.pipeline.deals import from_minor
 from coaching.policy import Action, can
 from coaching.timezones import to_local
 
@@ -87,8 +88,11 @@ def local_iso(ctx: Any, moment: datetime) -> str:
     return to_local(moment, ctx.get("viewer_tz", "UTC")).isoformat()
 
 
-def money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.0f} {currency}"
+def money(minor: int | None, currency: str) -> str:
+    """Whole units with separators ("48,000 EUR"); an unknown amount is a dash, not zero."""
+    if minor is None:
+        return "—"
+    return f"{from_minor(minor, currency):,.0f} {currency}"
 
 
 def day(value: date | None) -> str:

@@ -36,13 +36,13 @@ Readable = CoachingSession | Goal | Reflection | PipelineSnapshot
 
 def label_of(kind: ObjectKind, item: Readable) -> str:
     """What the rep will read to recognise the item: a goal's title, or the moment of a
-    session, a journal entry or a snapshot (ISO, shown in the rep's time zone)."""
+    session or a journal entry (ISO, shown in the rep's time zone), a snapshot's day."""
     if isinstance(item, Goal):
         return item.title[:LABEL_MAX]
     if isinstance(item, CoachingSession):
         return item.starts_at.isoformat()
     if isinstance(item, PipelineSnapshot):
-        return item.taken_at.isoformat()
+        return f"{item.taken_on:%d %b %Y}"  # a day: the same in every time zone
     return item.created_at.isoformat()
 
 
@@ -108,7 +108,7 @@ class ReadGroup:
 
     @property
     def label_moment(self) -> datetime | None:
-        if self.object_kind == ObjectKind.GOAL:
+        if self.object_kind in (ObjectKind.GOAL, ObjectKind.SNAPSHOT):
             return None
         try:
             return datetime.fromisoformat(self.object_label)

@@ -8,8 +8,11 @@ from tortoise import fields
 from tortoise.models import Model
 
 from coaching.identity.models import MAX_ID, ROLE_ORDER, Role, User
+from coaching.pipeline.models import BroughtSnapshot, PipelineSnapshot, SnapshotDeal
 
-__all__ = ["MAX_ID", "ROLE_ORDER", "Role", "User"]  # re-exported: most code needs them here
+# Re-exported: most code needs them here.
+__all__ = ["MAX_ID", "ROLE_ORDER", "BroughtSnapshot", "PipelineSnapshot", "Role", "SnapshotDeal"]
+__all__ += ["User"]
 
 
 class PairingKind(StrEnum):
@@ -58,6 +61,9 @@ class Pairing(Model):
     ended_by_id: int | None
     # Why it ended when neither side ended it (a coach lost the manager role, ...), for the rep.
     ended_reason = fields.CharField(max_length=300, default="")
+    # Part of the agreement: the rep's latest snapshot goes to each session on its own.
+    # The rep can switch it off at any time.
+    auto_bring_snapshot = fields.BooleanField(default=False)
 
     class Meta:
         table = "pairings"
@@ -173,45 +179,6 @@ class Reflection(Model):
         ordering = ["-created_at", "-id"]
 
 
-class PipelineSnapshot(Model):
-    """The pipeline of a rep as exported from the CRM at one moment, brought to a session."""
-
-    id = fields.IntField(primary_key=True)
-    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "identity.User", related_name="snapshots", on_delete=fields.CASCADE
-    )
-    owner_id: int
-    session: fields.ForeignKeyNullableRelation[CoachingSession] = fields.ForeignKeyField(
-        "coaching.CoachingSession", related_name="snapshots", null=True, on_delete=fields.SET_NULL
-    )
-    session_id: int | None
-    taken_at = fields.DatetimeField()
-    source = fields.CharField(max_length=60, default="CSV import")
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    deals: fields.ReverseRelation[SnapshotDeal]
-
-    class Meta:
-        table = "pipeline_snapshots"
-
-
-class SnapshotDeal(Model):
-    id = fields.IntField(primary_key=True)
-    snapshot: fields.ForeignKeyRelation[PipelineSnapshot] = fields.ForeignKeyField(
-        "coaching.PipelineSnapshot", related_name="deals", on_delete=fields.CASCADE
-    )
-    snapshot_id: int
-    name = fields.CharField(max_length=200)
-    stage = fields.CharField(max_length=80)
-    amount_minor = fields.BigIntField()
-    currency = fields.CharField(max_length=3)
-    close_date = fields.DateField(null=True)
-
-    class Meta:
-        table = "snapshot_deals"
-        ordering = ["close_date", "id"]
-
-
 class AccessKind(StrEnum):
     """What someone other than the owner did with the owner's thing."""
 
@@ -280,8 +247,6 @@ __models__ = [
     PrivateNote,
     Goal,
     Reflection,
-    PipelineSnapshot,
-    SnapshotDeal,
     AccessEvent,
     Notice,
 ]

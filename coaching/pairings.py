@@ -15,6 +15,8 @@ from coaching.identity.accounts import people_with_role, with_roles
 from coaching.identity.models import AuditAction
 from coaching.models import (
     MAX_ID,
+    BroughtSnapshot,
+    CoachingSession,
     Goal,
     Notice,
     Pairing,
@@ -262,6 +264,8 @@ async def _withdraw_shares(pairing: Pairing) -> None:
     entries = await Reflection.filter(author_id=rep_id, shared_with=coach.id)
     if entries:
         await coach.reflections_shared_with_me.remove(*entries)
+    sessions = await CoachingSession.filter(pairing_id=pairing.id).values_list("id", flat=True)
+    await BroughtSnapshot.filter(session_id__in=list(sessions)).delete()
 
 
 async def list_my_pairings(actor: User) -> list[Pairing]:

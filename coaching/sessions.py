@@ -21,15 +21,15 @@ from coaching.models import (
     Goal,
     Pairing,
     PairingStatus,
-    PipelineSnapshot,
     PrivateNote,
     Reflection,
-    SnapshotDeal,
     User,
 )
 from coaching.pairings import get_pairing
+from coaching.pipeline.pages import BroughtView, session_snapshots
 from coaching.policy import Action, can, require
 from coaching.policy.reveal import can_see, fetch, reveal, reveal_one, scoped
+from coaching.snapshots import bring_latest_to
 from coaching.text import clean_line, clean_text
 from coaching.timezones import exists_locally, local_to_utc, to_local
 
@@ -94,13 +94,16 @@ async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
 async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
     pairing = await get_pairing_to_schedule(actor, pairing_id)
     starts_at = _future_start(form, actor.timezone)
-    return await CoachingSession.create(
-        pairing=pairing,
-        title=form.title,
-        starts_at=starts_at,
-        duration_minutes=form.duration_minutes,
-        created_by=actor,
-    )
+    async with transaction():
+        session = await CoachingSession.create(
+            pairing=pairing,
+            title=form.title,
+            starts_at=starts_at,
+            duration_minutes=form.duration_minutes,
+            created_by=actor,
+        )
+        await bring_latest_to(session, pairing)
+    return session
 
 
 def _future_start(form: ScheduleForm, zone_name: str) -> datetime:
@@ -140,7 +143,7 @@ class SessionPage:
     session: CoachingSession
     agenda: list[AgendaItem]
     private_note: PrivateNote | None
-    snapshots: list[PipelineSnapshot]
+    snapshots: list[BroughtView]
     shared_goals: list[Goal] = field(default_factory=list)
     shared_reflections: list[Reflection] = field(default_factory=list)
     can_write: bool = False
@@ -170,8 +173,6 @@ AGENDA = Shape(lambda session_id: AgendaItem.filter(session_id=session_id).selec
 OWN_NOTE = Shape(
     lambda session_id, author_id: PrivateNote.filter(session_id=session_id, author_id=author_id)
 )
-BROUGHT = Shape(lambda session_id: PipelineSnapshot.filter(session_id=session_id))
-BROUGHT_DEALS = Shape(lambda session_id: SnapshotDeal.filter(snapshot__session_id=session_id))
 GOALS_OF = Shape(lambda owner_id: Goal.filter(owner_id=owner_id))
 REFLECTIONS_OF = Shape(lambda author_id: Reflection.filter(author_id=author_id))
 NO_SESSION = "No such session, or it isn't one of yours."
@@ -189,26 +190,12 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
         rep_id = session.pairing.rep_id
         agenda = await AGENDA.all(session.id)
         note = await OWN_NOTE.first(session.id, actor.id)
-        page = SessionPage(session, agenda, note, await _brought(actor, session.id))
+        page = SessionPage(session, agenda, note, await session_snapshots(actor, session))
         page.can_write = can(actor, Action.WRITE, session)
         if actor.id != rep_id:  # the rep has these on their own pages
             page.shared_goals = await reveal(actor, GOALS_OF, rep_id)
             page.shared_reflections = await reveal(actor, REFLECTIONS_OF, rep_id)
     return page
-
-
-async def _brought(actor: User, session_id: int) -> list[PipelineSnapshot]:
-    """The snapshots brought to the session that the actor may see, with their deals."""
-    snapshots = await reveal(actor, BROUGHT, session_id)
-    if not snapshots:
-        return []
-    deals: dict[int, list[SnapshotDeal]] = {s.id: [] for s in snapshots}
-    for deal in await BROUGHT_DEALS.all(session_id):
-        if deal.snapshot_id in deals:
-            deals[deal.snapshot_id].append(deal)
-    for snapshot in snapshots:
-        snapshot.deals._set_result_for_query(deals[snapshot.id])
-    return sorted(snapshots, key=lambda s: (s.taken_at, s.id))
 
 
 async def _writable_session(actor: User, session_id: int) -> CoachingSession:

@@ -1,63 +1,379 @@
-"""Pipeline snapshots: the rep's CRM pipeline at a moment, brought to a session to talk about."""
+"""Pipeline snapshots: import one (all or nothing, once per file and day), bring it to a
+session (whole or some deals), take it back, and read it as its rep or their coach."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
-from coaching.db import transaction
-from coaching.errors import Invalid
-from coaching.models import CoachingSession, PipelineSnapshot, SnapshotDeal, User
+from coaching.access import logged_together
+from coaching.clock import now
+from coaching.db import lock, transaction
+from coaching.errors import Conflict, Invalid, NotFound
+from coaching.identity import audit
+from coaching.identity.models import AuditAction, Role, User
+from coaching.models import CoachingSession, Pairing, PairingStatus
+from coaching.pipeline.deals import DealRecord, DealStatus
+from coaching.pipeline.models import (
+    BroughtDeal,
+    BroughtSnapshot,
+    DealContext,
+    PipelineSnapshot,
+    SnapshotDeal,
+)
 from coaching.policy import Action
-from coaching.policy.reveal import fetch, reveal_one
+from coaching.policy.reveal import fetch, reveal, reveal_one
+from coaching.text import clean_text
+
+NO_SNAPSHOT = "No such snapshot."
+MAX_CONTEXT = 1000
+DEAL_COLUMNS = (
+    "snapshot_id", "key", "crm_id", "name", "account", "stage", "status", "amount_minor",
+    "currency", "close_date", "probability", "next_step", "line",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
-class DealRow:
-    name: str
-    stage: str
-    amount_minor: int
-    currency: str
-    close_date: date | None
+class ImportOrigin:
+    """Where a snapshot came from and who brought it in (the rep, an admin, a token)."""
+
+    source: str
+    format: str
+    taken_on: date
+    file_name: str = ""
+    by: User | None = None  # None: an integration token, named in `source`
+    skipped_lines: int = 0  # footer and blank lines the file had
 
 
-async def create_snapshot(
-    owner: User, taken_at: datetime, deals: list[DealRow], source: str = "CSV import"
-) -> PipelineSnapshot:
-    """All or nothing: the snapshot and every deal, or none of them."""
+@dataclass(frozen=True)
+class Imported:
+    snapshot: PipelineSnapshot
+    created: bool  # False: the same file for the same rep and day was imported before
+
+
+def content_hash_of_file(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash_of_deals(deals: Sequence[DealRecord]) -> str:
+    """The same deals sent twice (through the API) hash the same, whatever their order."""
+    rows = sorted(json.dumps(_row(deal)[1:], default=str) for deal in deals)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+async def import_snapshot(
+    owner: User, deals: Sequence[DealRecord], origin: ImportOrigin, content_hash: str
+) -> Imported:
+    """Store the snapshot and every deal, or nothing. Importing the same content for the
+    same rep and day again returns the first snapshot."""
+    if not owner.is_active or not owner.has_role(Role.REP):
+        raise Invalid({"rep": f"{owner.email} is not an active rep: snapshots belong to reps."})
     if not deals:
-        raise Invalid({"deals": "A snapshot needs at least one deal."})
-    async with transaction():
-        snapshot = await PipelineSnapshot.create(owner=owner, taken_at=taken_at, source=source)
-        await SnapshotDeal.bulk_create(
-            [SnapshotDeal(snapshot=snapshot, **deal.__dict__) for deal in deals]
-        )
-    return snapshot
+        raise Invalid({"file": "The file has no deals to import."})
+    existing = await _same_import(owner, origin.taken_on, content_hash)
+    if existing is not None:
+        return Imported(existing, created=False)
+    try:
+        async with transaction() as tx:
+            snapshot = await PipelineSnapshot.create(
+                owner=owner,
+                taken_on=origin.taken_on,
+                format=origin.format,
+                source=origin.source[:80],
+                file_name=origin.file_name[:200],
+                content_hash=content_hash,
+                deal_count=len(deals),
+                skipped_lines=origin.skipped_lines,
+            )
+            await _insert_deals(tx.connection, snapshot.id, deals)
+            await _bring_automatically(owner, snapshot)
+            if origin.by is None or origin.by.id != owner.id:
+                await _audit_import(owner, origin, snapshot, len(deals))
+    except Conflict:  # the same import, committed by a parallel request a moment ago
+        existing = await _same_import(owner, origin.taken_on, content_hash)
+        if existing is None:
+            raise
+        return Imported(existing, created=False)
+    return Imported(snapshot, created=True)
 
 
-async def get_snapshot(actor: User, snapshot_id: int) -> PipelineSnapshot:
-    """The snapshot, for its rep or the coach it was brought to; a coach's read is logged."""
-    query = PipelineSnapshot.filter(id=snapshot_id).prefetch_related("deals")
-    return await reveal_one(actor, query, "No such snapshot.")
+async def _same_import(owner: User, taken_on: date, content_hash: str) -> PipelineSnapshot | None:
+    return await PipelineSnapshot.filter(
+        owner_id=owner.id, taken_on=taken_on, content_hash=content_hash
+    ).first()
+
+
+def _row(deal: DealRecord) -> tuple[object, ...]:
+    return (
+        deal.key, deal.crm_id, deal.name, deal.account, deal.stage, deal.status.value,
+        deal.amount_minor, deal.currency, deal.close_date, deal.probability, deal.next_step,
+        deal.line,
+    )  # fmt: skip
+
+
+async def _insert_deals(connection: object, snapshot_id: int, deals: Sequence[DealRecord]) -> None:
+    """One statement for all the deals: a 10,000-deal file is a single round of inserts,
+    not 10,000 model saves."""
+    rows = [(snapshot_id, *_row(deal)) for deal in deals]
+    dialect = connection.capabilities.dialect  # type: ignore[attr-defined]
+    columns = ", ".join(DEAL_COLUMNS)
+    if dialect == "postgres":
+        raw = connection._connection  # type: ignore[attr-defined]  # asyncpg, in this transaction
+        await raw.copy_records_to_table("snapshot_deals", records=rows, columns=DEAL_COLUMNS)
+        return
+    marks = ", ".join("?" for _ in DEAL_COLUMNS)
+    sql = f"INSERT INTO snapshot_deals ({columns}) VALUES ({marks})"
+    await connection.execute_many(sql, rows)  # type: ignore[attr-defined]
+
+
+async def _audit_import(
+    owner: User, origin: ImportOrigin, snapshot: PipelineSnapshot, deals: int
+) -> None:
+    detail = f"Snapshot of {origin.taken_on:%d %b %Y} ({deals} deals) from {origin.source}"
+    await audit.record(origin.by, AuditAction.SNAPSHOT_IMPORTED, owner, detail)
+
+
+# --- bringing to a session -------------------------------------------------------------
+
+
+async def _bring_automatically(owner: User, snapshot: PipelineSnapshot) -> None:
+    """Where the agreement says so, the newest snapshot goes to the pairing's next session,
+    in place of one brought there automatically before (what the rep brought by hand
+    stays)."""
+    pairings = await Pairing.filter(
+        rep_id=owner.id, status=PairingStatus.ACTIVE, auto_bring_snapshot=True
+    )
+    for pairing in pairings:
+        session = await _next_session(pairing.id)
+        if session is not None:
+            await BroughtSnapshot.filter(session_id=session.id, automatic=True).delete()
+            await BroughtSnapshot.create(
+                snapshot=snapshot, session=session, whole=True, automatic=True
+            )
+
+
+async def _next_session(pairing_id: int) -> CoachingSession | None:
+    upcoming = CoachingSession.filter(pairing_id=pairing_id, starts_at__gte=now())
+    return await upcoming.order_by("starts_at", "id").first()
+
+
+async def bring_latest_to(session: CoachingSession, pairing: Pairing) -> None:
+    """A newly scheduled session of an agreement that says so gets the latest snapshot."""
+    if not pairing.auto_bring_snapshot or pairing.status != PairingStatus.ACTIVE:
+        return
+    latest = await PipelineSnapshot.filter(owner_id=pairing.rep_id).first()
+    if latest is not None:
+        await BroughtSnapshot.create(snapshot=latest, session=session, whole=True, automatic=True)
 
 
 async def bring_to_session(
-    actor: User, snapshot_id: int, session_id: int | None
-) -> PipelineSnapshot:
-    """The rep attaches their snapshot to one of their sessions (or takes it back: None)."""
-    query = PipelineSnapshot.filter(id=snapshot_id)
-    snapshot = await fetch(actor, Action.WRITE, query, "No such snapshot.")
-    if session_id is not None:
-        own = CoachingSession.filter(id=session_id, pairing__rep_id=actor.id)
-        await fetch(actor, Action.WRITE, own, "Bring a snapshot only to your own sessions.")
-    snapshot.session_id = session_id
-    await snapshot.save(update_fields=["session_id"])
-    return snapshot
+    actor: User, snapshot_id: int, session_id: int, deal_ids: Sequence[int] | None = None
+) -> BroughtSnapshot:
+    """The rep brings their snapshot to one of their sessions: whole (`deal_ids` None) or
+    only the deals picked. Bringing it again replaces the choice."""
+    snapshot = await fetch(
+        actor, Action.WRITE, PipelineSnapshot.filter(id=snapshot_id), NO_SNAPSHOT
+    )
+    async with transaction():
+        # The pairing row is locked so that bringing and ending the pairing cannot
+        # interleave: a share never outlives the pairing it was made in.
+        session = await _own_active_session(actor, session_id)
+        picked = await _picked_deals(snapshot, deal_ids)
+        await BroughtSnapshot.filter(snapshot_id=snapshot.id, session_id=session.id).delete()
+        brought = await BroughtSnapshot.create(
+            snapshot=snapshot, session=session, whole=deal_ids is None
+        )
+        if picked:
+            await BroughtDeal.bulk_create([BroughtDeal(brought=brought, deal_id=i) for i in picked])
+    return brought
+
+
+async def _own_active_session(actor: User, session_id: int) -> CoachingSession:
+    session = await CoachingSession.filter(id=session_id, pairing__rep_id=actor.id).first()
+    if session is None:
+        raise Invalid({"session_id": "Bring a snapshot only to one of your own sessions."})
+    pairing = await lock(Pairing.filter(id=session.pairing_id)).first()
+    if pairing is None or pairing.status != PairingStatus.ACTIVE:
+        raise Invalid({"session_id": "That session's pairing has ended."})
+    return session
+
+
+async def _picked_deals(snapshot: PipelineSnapshot, deal_ids: Sequence[int] | None) -> list[int]:
+    if deal_ids is None:
+        return []
+    wanted = set(deal_ids)
+    if not wanted:
+        raise Invalid({"deal_ids": "Pick at least one deal, or bring the whole snapshot."})
+    found = await SnapshotDeal.filter(snapshot_id=snapshot.id, id__in=list(wanted)).values_list(
+        "id", flat=True
+    )
+    if len(found) != len(wanted):
+        raise Invalid({"deal_ids": "Pick deals from this snapshot only."})
+    return sorted(found)  # type: ignore[arg-type]
+
+
+async def take_back(actor: User, snapshot_id: int, session_id: int) -> None:
+    """The rep takes a snapshot back from a session: the coach no longer sees it."""
+    query = BroughtSnapshot.filter(snapshot_id=snapshot_id, session_id=session_id)
+    brought = await fetch(actor, Action.DELETE, query, "That snapshot isn't brought there.")
+    await brought.delete()
+
+
+async def set_auto_bring(actor: User, pairing_id: int, on: bool) -> Pairing:
+    """The rep switches the agreement's "bring my latest snapshot" on or off."""
+    pairing = await Pairing.filter(id=pairing_id, rep_id=actor.id).first()
+    if pairing is None:
+        raise NotFound("No such pairing.")
+    pairing.auto_bring_snapshot = on
+    await pairing.save(update_fields=["auto_bring_snapshot"])
+    return pairing
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass
+class SnapshotView:
+    """A snapshot as one person may see it: the deals they may see, the rep's own context
+    on them, deals the rep wants help with first."""
+
+    snapshot: PipelineSnapshot
+    deals: list[SnapshotDeal]
+    contexts: dict[str, DealContext] = field(default_factory=dict)
+    whole: bool = True
+
+    @property
+    def records(self) -> list[DealRecord]:
+        return [deal.record() for deal in self.deals]
+
+    @property
+    def keys(self) -> set[str]:
+        return {deal.key for deal in self.deals}
+
+    def context(self, deal: SnapshotDeal) -> DealContext | None:
+        return self.contexts.get(deal.key)
+
+    @property
+    def wanted_first(self) -> list[SnapshotDeal]:
+        """Deals the rep asked for help with, then those with their words, then the rest."""
+
+        def order(deal: SnapshotDeal) -> tuple[int, int]:
+            ctx = self.contexts.get(deal.key)
+            return (0 if ctx and ctx.wants_help else 1, 0 if ctx and ctx.note else 1)
+
+        return sorted(self.deals, key=order)
+
+
+async def get_snapshot(actor: User, snapshot_id: int) -> SnapshotView:
+    """The rep's own snapshot, whole. A coach reads snapshots on the session page."""
+    async with logged_together():
+        query = PipelineSnapshot.filter(id=snapshot_id, owner_id=actor.id)
+        snapshot = await reveal_one(actor, query, NO_SNAPSHOT)
+        deals = await SnapshotDeal.filter(snapshot_id=snapshot.id)
+    return SnapshotView(snapshot, deals, await _contexts(snapshot.owner_id, deals))
+
+
+async def _contexts(owner_id: int, deals: Sequence[SnapshotDeal]) -> dict[str, DealContext]:
+    if not deals:
+        return {}
+    keys = list({deal.key for deal in deals})
+    found = await DealContext.filter(owner_id=owner_id, key__in=keys)
+    return {ctx.key: ctx for ctx in found}
+
+
+async def brought_to_session(actor: User, session_id: int) -> list[SnapshotView]:
+    """What is brought to the session, as the actor may see it (the coach: only the deals
+    brought); every read by the coach is logged."""
+    async with logged_together():
+        broughts = await reveal(
+            actor,
+            BroughtSnapshot.filter(session_id=session_id).select_related("snapshot"),
+        )
+        if not broughts:
+            return []
+        snapshots = await reveal(
+            actor, PipelineSnapshot.filter(id__in=[b.snapshot_id for b in broughts])
+        )
+        visible = {s.id for s in snapshots}
+        deals = await _deals_brought(actor, [b for b in broughts if b.snapshot_id in visible])
+    views = []
+    contexts = await _contexts(
+        broughts[0].snapshot.owner_id, [d for ds in deals.values() for d in ds]
+    )
+    for brought in sorted(broughts, key=lambda b: (b.snapshot.taken_on, b.snapshot_id)):
+        if brought.snapshot_id in visible:
+            mine = deals.get(brought.id, [])
+            views.append(SnapshotView(brought.snapshot, mine, contexts, brought.whole))
+    return views
+
+
+async def _deals_brought(
+    actor: User, broughts: Sequence[BroughtSnapshot]
+) -> dict[int, list[SnapshotDeal]]:
+    """Deals per bringing: every deal of a whole snapshot, else the picked ones."""
+    whole = {b.snapshot_id: b.id for b in broughts if b.whole}
+    partial = [b.id for b in broughts if not b.whole]
+    result: dict[int, list[SnapshotDeal]] = {b.id: [] for b in broughts}
+    if whole:
+        for deal in await reveal(actor, SnapshotDeal.filter(snapshot_id__in=list(whole))):
+            result[whole[deal.snapshot_id]].append(deal)
+    if partial:
+        picks = await BroughtDeal.filter(brought_id__in=partial).values_list(
+            "brought_id", "deal_id"
+        )
+        by_deal = {deal_id: brought_id for brought_id, deal_id in picks}
+        for deal in await reveal(actor, SnapshotDeal.filter(id__in=list(by_deal))):
+            result[by_deal[deal.id]].append(deal)
+    for deals in result.values():
+        deals.sort(key=lambda d: (d.close_date or date.max, d.id))
+    return result
 
 
 async def list_my_snapshots(actor: User) -> list[PipelineSnapshot]:
-    return (
-        await PipelineSnapshot.filter(owner_id=actor.id)
-        .order_by("-taken_at")
-        .prefetch_related("deals")
+    return await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id")
+
+
+async def list_brought(actor: User) -> list[BroughtSnapshot]:
+    """Where each of the rep's snapshots is brought, for their snapshot list."""
+    query = BroughtSnapshot.filter(snapshot__owner_id=actor.id).select_related(
+        "session__pairing__coach"
     )
+    return await query
+
+
+async def save_deal_context(
+    actor: User, snapshot_id: int, deal_id: int, note: str, wants_help: bool
+) -> DealContext:
+    """The rep's words on a deal and whether they want help with it; they follow the deal
+    into later snapshots."""
+    query = SnapshotDeal.filter(id=deal_id, snapshot_id=snapshot_id)
+    deal = await fetch(actor, Action.WRITE, query, "No such deal in this snapshot.")
+    errors: dict[str, str] = {}
+    text = clean_text(
+        note, field="note", label="Context", max_length=MAX_CONTEXT, errors=errors, required=False
+    )
+    if errors:
+        raise Invalid(errors)
+    async with transaction():
+        found = await lock(DealContext.filter(owner_id=actor.id, key=deal.key)).first()
+        if found is None:
+            return await DealContext.create(
+                owner=actor, key=deal.key, note=text, wants_help=wants_help
+            )
+        found.note, found.wants_help = text, wants_help
+        await found.save(update_fields=["note", "wants_help", "updated_at"])
+        return found
+
+
+async def delete_snapshot(actor: User, snapshot_id: int) -> PipelineSnapshot:
+    query = PipelineSnapshot.filter(id=snapshot_id)
+    snapshot = await fetch(actor, Action.DELETE, query, NO_SNAPSHOT)
+    await snapshot.delete()
+    return snapshot
+
+
+def open_deals(records: Sequence[DealRecord]) -> list[DealRecord]:
+    return [r for r in records if r.status == DealStatus.OPEN]

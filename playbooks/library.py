@@ -9,6 +9,7 @@ from coaching.compiled import Shape
 from coaching.db import transaction
 from coaching.errors import Conflict, Invalid
 from coaching.models import User
+from coaching.pipeline.signals import SignalId
 from coaching.policy import Action, can, require
 from coaching.policy.reveal import reveal, reveal_one
 from coaching.text import clean_line, clean_text, render_required_markdown
@@ -16,6 +17,7 @@ from playbooks.models import Playbook, PlaybookRead, PlaybookStatus
 from playbooks.policy import POLICY as _POLICY  # noqa: F401  (registers the playbook policy)
 
 MAX_BODY = 100_000
+SIGNAL_IDS = frozenset(signal.value for signal in SignalId)
 
 
 def _parse(form: dict[str, str]) -> dict[str, str]:
@@ -35,10 +37,41 @@ def _parse(form: dict[str, str]) -> dict[str, str]:
         form.get("body"), field="body", label="Playbook text", max_length=MAX_BODY, errors=errors
     )
     body_html = render_required_markdown(body, field="body", label="Playbook text", errors=errors)
+    signals = _signals(form.get("signals", ""), errors)
     if errors:
         raise Invalid(errors)
     summary = " ".join(summary.split())
-    return {"title": title, "summary": summary, "body": body, "body_html": body_html}
+    return {
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "body_html": body_html,
+        "signals": signals,
+    }
+
+
+def _signals(raw: str, errors: dict[str, str]) -> str:
+    """Snapshot signal ids the playbook helps with ("close-date-passed no-next-step")."""
+    chosen = [part for part in raw.replace(",", " ").split() if part]
+    unknown = [part for part in chosen if part not in SIGNAL_IDS]
+    if unknown:
+        errors["signals"] = (
+            f"Unknown signal {unknown[0]!r}. Known signals: {', '.join(sorted(SIGNAL_IDS))}."
+        )
+    return " ".join(dict.fromkeys(chosen))
+
+
+async def for_signals(actor: User, signal_ids: set[str]) -> dict[str, list[Playbook]]:
+    """Published playbooks tagged with each of these snapshot signals (one query)."""
+    if not signal_ids:
+        return {}
+    tagged = Playbook.filter(status=PlaybookStatus.PUBLISHED).exclude(signals="")
+    found: dict[str, list[Playbook]] = {}
+    for playbook in await reveal(actor, tagged.order_by("title")):
+        for signal in playbook.signals.split():
+            if signal in signal_ids:
+                found.setdefault(signal, []).append(playbook)
+    return found
 
 
 async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
@@ -50,6 +83,7 @@ async def write_playbook(actor: User, form: dict[str, str]) -> Playbook:
         summary=parsed["summary"],
         body=parsed["body"],
         body_html=parsed["body_html"],
+        signals=parsed["signals"],
     )
 
 

@@ -21,6 +21,8 @@ class Playbook(Model):
     summary = fields.CharField(max_length=300, default="")
     body = fields.TextField()
     body_html = fields.TextField()
+    # Stable ids of the snapshot signals this playbook helps with, space separated.
+    signals = fields.CharField(max_length=500, default="")
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="playbooks", on_delete=fields.CASCADE
     )

@@ -24,7 +24,9 @@ from coaching.models import (
     Reflection,
     User,
 )
-from coaching.snapshots import DealRow, create_snapshot
+from coaching.pipeline.deals import DealRecord, DealStatus, deal_key
+from coaching.pipeline.models import BroughtSnapshot
+from coaching.snapshots import ImportOrigin, content_hash_of_deals, import_snapshot
 from coaching.text import render_markdown
 from playbooks.models import Playbook, PlaybookStatus
 
@@ -92,18 +94,48 @@ async def make_reflection(
 
 
 async def make_snapshot(
-    owner: User, session: CoachingSession | None = None, deal: str = "Northwind renewal"
+    owner: User,
+    session: CoachingSession | None = None,
+    deal: str = "Northwind renewal",
+    *,
+    taken_on: date | None = None,
+    deals: list[DealRecord] | None = None,
 ) -> PipelineSnapshot:
-    """A one-deal pipeline snapshot, brought to `session` if given (not checked here)."""
-    snapshot = await create_snapshot(
-        owner,
-        now() - timedelta(hours=1),
-        [DealRow(deal, "Proposal", 1_250_000, "EUR", date.today() + timedelta(days=30))],
-    )
+    """A pipeline snapshot (one deal unless `deals` says), brought whole to `session` if
+    given (not checked here)."""
+    records = deals or [make_deal(deal)]
+    origin = ImportOrigin("Test", "generic", taken_on or date.today(), by=owner)
+    imported = await import_snapshot(owner, records, origin, content_hash_of_deals(records))
     if session is not None:
-        snapshot.session_id = session.id
-        await snapshot.save(update_fields=["session_id"])
-    return snapshot
+        await BroughtSnapshot.create(snapshot=imported.snapshot, session=session)
+    return imported.snapshot
+
+
+def make_deal(
+    name: str = "Northwind renewal",
+    *,
+    stage: str = "Proposal",
+    amount: int | None = 12_500,
+    currency: str = "EUR",
+    close_in_days: int | None = 30,
+    crm_id: str | None = None,
+    account: str = "Northwind Traders",
+    status: DealStatus = DealStatus.OPEN,
+    next_step: str = "Agree the pilot scope",
+) -> DealRecord:
+    close = date.today() + timedelta(days=close_in_days) if close_in_days is not None else None
+    return DealRecord(
+        key=deal_key(crm_id, account, name),
+        crm_id=crm_id,
+        name=name,
+        account=account,
+        stage=stage,
+        status=status,
+        amount_minor=None if amount is None else amount * 100,
+        currency=currency,
+        close_date=close,
+        next_step=next_step,
+    )
 
 
 async def make_playbook(

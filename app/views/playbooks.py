@@ -43,6 +43,7 @@ async def edit(request: Request) -> Response:
     playbook = await library.get_playbook(user, request.path_params["id"])
     if request.method != "POST":  # GET, or HEAD
         form = {"title": playbook.title, "summary": playbook.summary, "body": playbook.body}
+        form["signals"] = playbook.signals
         return render(request, "playbooks/edit.html", playbook=playbook, form=form, errors={})
     form = await form_of(request)
     try:

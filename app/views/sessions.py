@@ -16,6 +16,7 @@ from coaching.clock import now
 from coaching.errors import Invalid
 from coaching.models import User
 from coaching.timezones import to_local
+from playbooks import library
 
 PAST_PAGE = 20
 
@@ -62,7 +63,10 @@ async def new(request: Request) -> Response:
 
 
 async def _detail(request: Request, session_id: int, status: int = 200, **extra: Any) -> Response:
-    page = await sessions.get_session_page(me(request), session_id)
+    user = me(request)
+    page = await sessions.get_session_page(user, session_id)
+    signals = {signal.id.value for b in page.snapshots for signal in b.signals}
+    extra["playbooks_for_signals"] = await library.for_signals(user, signals)
     extra.setdefault("errors", {})
     extra.setdefault("form", {})
     return render(request, "sessions/detail.html", status_code=status, page=page, **extra)

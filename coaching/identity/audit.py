@@ -24,6 +24,9 @@ DESCRIPTIONS = {
     AuditAction.LOGIN_DELAY_CLEARED: "cleared the sign-in delay of",
     AuditAction.PAIRING_PROPOSED: "proposed a pairing for",
     AuditAction.PAIRING_ENDED: "ended a pairing of",
+    AuditAction.SNAPSHOT_IMPORTED: "imported a pipeline snapshot for",
+    AuditAction.API_TOKEN_CREATED: "created an API token",
+    AuditAction.API_TOKEN_REVOKED: "revoked an API token",
 }
 
 # The same, addressed to the person it is about ("Ada Lindqvist changed your roles").
@@ -37,6 +40,9 @@ YOUR_DESCRIPTIONS = {
     AuditAction.LOGIN_DELAY_CLEARED: "cleared the delay on your sign-ins",
     AuditAction.PAIRING_PROPOSED: "proposed a pairing for you",
     AuditAction.PAIRING_ENDED: "ended a pairing of yours",
+    AuditAction.SNAPSHOT_IMPORTED: "imported a pipeline snapshot of yours",
+    AuditAction.API_TOKEN_CREATED: "created an API token",
+    AuditAction.API_TOKEN_REVOKED: "revoked an API token",
 }
 
 

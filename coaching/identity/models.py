@@ -170,6 +170,9 @@ class AuditAction(StrEnum):
     LOGIN_DELAY_CLEARED = "login_delay_cleared"
     PAIRING_PROPOSED = "pairing_proposed"
     PAIRING_ENDED = "pairing_ended"
+    SNAPSHOT_IMPORTED = "snapshot_imported"  # for the rep, by an admin or an integration
+    API_TOKEN_CREATED = "api_token_created"
+    API_TOKEN_REVOKED = "api_token_revoked"
 
 
 class AuditEvent(Model):
@@ -192,4 +195,38 @@ class AuditEvent(Model):
         ordering = ["-at", "-id"]
 
 
-__models__ = [User, UserRole, Invitation, PasswordReset, WebSession, LoginThrottle, AuditEvent]
+class ApiToken(Model):
+    """A bearer token an admin creates for an integration (a CRM sync pushing snapshots).
+    Only its hash is kept: the token itself is shown once, when it is made."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=80)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    hint = fields.CharField(max_length=12)  # the first characters, to recognise it by
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "identity.User", related_name="api_tokens_created", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_tokens"
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+__models__ = [
+    User,
+    UserRole,
+    Invitation,
+    PasswordReset,
+    WebSession,
+    LoginThrottle,
+    AuditEvent,
+    ApiToken,
+]

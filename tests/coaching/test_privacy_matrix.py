@@ -47,11 +47,13 @@ from coaching.models import (
     Reflection,
     User,
 )
+from coaching.pipeline.models import BroughtSnapshot, DealContext, SnapshotDeal
 from coaching.policy import Action, allows, can, policies, scope
 from coaching.policy.base import decide_in_memory
 from playbooks import library
 from playbooks.models import Playbook
 from tests.factories import (
+    make_deal,
     make_goal,
     make_pairing,
     make_playbook,
@@ -92,6 +94,17 @@ EXPECTED: dict[tuple[str, str], tuple[bool, ...]] = {
     ("snapshot_brought", "delete"):    (Y,   N,    N,    N,        N,        N,    N),
     ("snapshot_not_brought", "read"):  (Y,   N,    N,    N,        N,        N,    N),
     ("snapshot_not_brought", "write"): (Y,   N,    N,    N,        N,        N,    N),
+    ("snapshot_not_brought", "delete"):(Y,   N,    N,    N,        N,        N,    N),
+    # The row that says "brought to this session": the rep takes it back, the coach sees it.
+    ("brought_snapshot", "read"):      (Y,   Y,    N,    N,        N,        N,    N),
+    ("brought_snapshot", "delete"):    (Y,   N,    N,    N,        N,        N,    N),
+    # Deals: the coach sees those of a whole snapshot brought, or those the rep picked.
+    ("brought_deal", "read"):          (Y,   Y,    N,    N,        N,        N,    N),
+    ("brought_deal", "write"):         (Y,   N,    N,    N,        N,        N,    N),
+    ("unpicked_deal", "read"):         (Y,   N,    N,    N,        N,        N,    N),
+    ("unpicked_deal", "write"):        (Y,   N,    N,    N,        N,        N,    N),
+    ("picked_deal", "read"):           (Y,   Y,    N,    N,        N,        N,    N),
+    ("kept_deal", "read"):             (Y,   N,    N,    N,        N,        N,    N),
     # A pairing is the organisation's record of who coaches whom, not coaching content:
     # both sides (even after it ended) and admins read it; either side or an admin may end it.
     ("pairing", "read"):               (Y,   Y,    Y,    N,        N,        Y,    N),
@@ -129,6 +142,7 @@ KIND_EXPECTED: dict[tuple[str, str], tuple[bool, ...]] = {
 # fmt: on
 
 NOON = time(12, 0)
+EARLIER = date.today() - timedelta(days=7)
 SHARED_NOTES = "We agreed to practise discovery questions."
 NOTE_TEXT = "I felt judged when we looked at the pipeline."
 FAMILIES = {
@@ -138,6 +152,10 @@ FAMILIES = {
     "shared_reflection": "reflection",
     "snapshot_brought": "snapshot",
     "snapshot_not_brought": "snapshot",
+    "brought_deal": "deal",
+    "unpicked_deal": "deal",
+    "picked_deal": "deal",
+    "kept_deal": "deal",
     "proposed_pairing": "pairing",
     "published_playbook": "playbook",
     "draft_playbook": "playbook",
@@ -176,7 +194,14 @@ async def build_world(role: str) -> World:
     shared_reflection = await make_reflection(rep, "Shared reflection")
     await reflections.share_reflection(rep, shared_reflection.id, [coach.id])
     brought = await make_snapshot(rep, deal="Brought deal")
-    await snapshots.bring_to_session(rep, brought.id, session.id)
+    brought_row = await snapshots.bring_to_session(rep, brought.id, session.id)
+    kept = await make_snapshot(rep, deal="Kept deal")
+    # A snapshot of two deals brought in part: one picked, one not.
+    partly = await make_snapshot(
+        rep, deals=[make_deal("Picked deal"), make_deal("Unpicked deal")], taken_on=EARLIER
+    )
+    picked = await SnapshotDeal.get(snapshot_id=partly.id, name="Picked deal")
+    await snapshots.bring_to_session(rep, partly.id, session.id, [picked.id])
 
     world = World(
         rep=rep,
@@ -198,7 +223,12 @@ async def build_world(role: str) -> World:
             "unshared_reflection": await make_reflection(rep, "Private reflection"),
             "shared_reflection": shared_reflection,
             "snapshot_brought": brought,
-            "snapshot_not_brought": await make_snapshot(rep, deal="Kept deal"),
+            "snapshot_not_brought": kept,
+            "brought_snapshot": brought_row,
+            "brought_deal": await SnapshotDeal.get(snapshot_id=brought.id),
+            "picked_deal": picked,
+            "unpicked_deal": await SnapshotDeal.get(snapshot_id=partly.id, name="Unpicked deal"),
+            "kept_deal": await SnapshotDeal.get(snapshot_id=kept.id),
             "pairing": pairing,
             "proposed_pairing": proposed,
             "person": rep,
@@ -215,7 +245,8 @@ async def build_world(role: str) -> World:
 LOADED = {
     CoachingSession: ("pairing",),
     AgendaItem: ("session__pairing",),
-    PipelineSnapshot: ("session__pairing",),
+    BroughtSnapshot: ("snapshot", "session__pairing"),
+    SnapshotDeal: ("snapshot",),
     Pairing: ("rep",),
 }
 
@@ -239,6 +270,8 @@ async def refused(call) -> bool:  # type: ignore[no-untyped-def]
 
 async def policy_outcomes(actor: User, action: Action, obj: Model) -> dict[str, bool]:
     model = type(obj)
+    if not await model.filter(pk=obj.pk).exists():  # ending a pairing takes back what was brought
+        return {"the object still exists": False}
     outcomes = {
         "policy.allows": await allows(actor, action, await fresh(obj)),
         "policy.scope query": await model.filter(scope(actor, action, model), pk=obj.pk).exists(),
@@ -296,12 +329,24 @@ async def read_outcomes(actor: User, world: World, variant: str) -> dict[str, bo
                 r.id for r in page.shared_reflections
             }
     elif kind == "snapshot":
-        outcomes["get_snapshot"] = not await refused(snapshots.get_snapshot(actor, obj.pk))
         if is_owner:
+            outcomes["get_snapshot"] = not await refused(snapshots.get_snapshot(actor, obj.pk))
             mine = await snapshots.list_my_snapshots(actor)
             outcomes["list_my_snapshots"] = obj.pk in {s.id for s in mine}
-        else:
-            outcomes["session page"] = page is not None and obj.pk in {s.id for s in page.snapshots}
+        else:  # a coach reads snapshots on the session page only
+            outcomes["session page"] = page is not None and obj.pk in {
+                b.view.snapshot.id for b in page.snapshots
+            }
+    elif kind == "brought_snapshot":
+        seen = await snapshots.brought_to_session(actor, obj.session_id)
+        outcomes["brought_to_session"] = obj.snapshot_id in {v.snapshot.id for v in seen}
+    elif kind == "deal":
+        seen = await snapshots.brought_to_session(actor, world.objects["session"].id)
+        on_page = {d.id for v in seen for d in v.deals}
+        if is_owner:
+            own = await snapshots.get_snapshot(actor, obj.snapshot_id)
+            on_page |= {d.id for d in own.deals}
+        outcomes["what the actor is shown"] = obj.pk in on_page
     elif kind == "pairing":
         outcomes["get_pairing"] = not await refused(pairings.get_pairing(actor, obj.pk))
     elif kind == "playbook":
@@ -344,11 +389,25 @@ async def write_outcomes(actor: User, world: World, variant: str, action: str) -
         await refused(share(actor, obj.id, toggled(before, world)))
         return {f"share_{kind}": await shared_ids(obj) != before}
     if key == ("snapshot", "write"):
-        before_session = (await PipelineSnapshot.get(id=obj.id)).session_id
-        target = None if before_session else world.objects["session"].id
-        await refused(snapshots.bring_to_session(actor, obj.id, target))
-        stored_snapshot = await PipelineSnapshot.get(id=obj.id)
-        return {"bring_to_session": stored_snapshot.session_id != before_session}
+        session_id = world.objects["session"].id
+        before = await BroughtSnapshot.filter(snapshot_id=obj.id).count()
+        if before:
+            await refused(snapshots.take_back(actor, obj.id, session_id))
+        else:
+            await refused(snapshots.bring_to_session(actor, obj.id, session_id))
+        after = await BroughtSnapshot.filter(snapshot_id=obj.id).count()
+        return {"bring or take back": after != before}
+    if key == ("snapshot", "delete"):
+        await refused(snapshots.delete_snapshot(actor, obj.id))
+        return {"delete_snapshot": not await PipelineSnapshot.filter(id=obj.id).exists()}
+    if key == ("brought_snapshot", "delete"):
+        if not await BroughtSnapshot.filter(id=obj.id).exists():
+            return {}  # already taken back when the pairing ended
+        await refused(snapshots.take_back(actor, obj.snapshot_id, obj.session_id))
+        return {"take_back": not await BroughtSnapshot.filter(id=obj.id).exists()}
+    if key == ("deal", "write"):
+        await refused(snapshots.save_deal_context(actor, obj.snapshot_id, obj.id, "Mine", True))
+        return {"save_deal_context": await DealContext.filter(key=obj.key).exists()}
     if key in {("pairing", "end"), ("pairing", "respond")}:
         before = await Pairing.get(id=obj.id)
         if action == "end":

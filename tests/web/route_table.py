@@ -43,7 +43,7 @@ def concrete_path(path: str, ids: Mapping[str, object] | None = None) -> str:
     for i, segment in enumerate(segments):
         if segment.startswith("{") and segment.endswith("}"):
             _, _, convertor = segment[1:-1].partition(":")
-            default: object = 1 if convertor == "int" else "x"
+            default: object = 1 if convertor in ("int", "id") else "x"
             filled.append(str(ids.get(segments[i - 1], default)))
         else:
             filled.append(segment)

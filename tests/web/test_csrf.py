@@ -18,6 +18,7 @@ from coaching.identity import invitations
 from coaching.identity.models import Invitation, WebSession
 from coaching.identity.throttle import claim_attempt
 from coaching.models import AgendaItem, Notice
+from coaching.pipeline.models import SnapshotDeal
 from tests.factories import (
     PASSWORD,
     Browser,
@@ -96,7 +97,8 @@ async def signed_in_world(browser: Browser) -> tuple[dict[str, object], dict[str
         "pairings": coaching.id,
         "goals": (await make_goal(me)).id,
         "journal": (await make_reflection(me)).id,
-        "snapshots": (await make_snapshot(me)).id,
+        "snapshots": (snapshot := await make_snapshot(me)).id,
+        "deals": (await SnapshotDeal.get(snapshot_id=snapshot.id)).id,
         "playbooks": (await make_playbook(me)).id,
         "people": rep.id,
         # The invitation's id for the admin's routes; the public page that takes a token

@@ -13,6 +13,7 @@ from app.routes import ROUTES
 from coaching.identity import invitations
 from coaching.identity.models import Invitation
 from coaching.models import AgendaItem, Notice
+from coaching.pipeline.models import SnapshotDeal
 from tests.factories import (
     make_goal,
     make_pairing,
@@ -56,7 +57,8 @@ async def existing_ids() -> dict[str, object]:
         "pairings": pairing.id,
         "goals": (await make_goal(rep)).id,
         "journal": (await make_reflection(rep)).id,
-        "snapshots": (await make_snapshot(rep, session)).id,
+        "snapshots": (snapshot := await make_snapshot(rep, session)).id,
+        "deals": (await SnapshotDeal.get(snapshot_id=snapshot.id)).id,
         "playbooks": (await make_playbook(coach, published=True)).id,
         "people": rep.id,
         "notices": (await Notice.create(recipient=rep, message="A pairing ended.")).id,

@@ -1,0 +1,33 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from coaching.identity.models import AuditAction
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('identity', '0002_audit_log_append_only')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=80)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('hint', fields.CharField(max_length=12)),
+                ('created_by', fields.ForeignKeyField('identity.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='api_tokens_created', on_delete=OnDelete.SET_NULL)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_tokens', 'app': 'identity', 'pk_attr': 'id', 'table_description': 'A bearer token an admin creates for an integration (a CRM sync pushing snapshots).'},
+            bases=['Model'],
+        ),
+        ops.AlterField(
+            model_name='AuditEvent',
+            name='action',
+            field=fields.CharEnumField(description='ROLES_CHANGED: roles_changed\nDEACTIVATED: deactivated\nREACTIVATED: reactivated\nINVITED: invited\nINVITATION_REVOKED: invitation_revoked\nPASSWORD_RESET_ISSUED: password_reset_issued\nLOGIN_DELAY_CLEARED: login_delay_cleared\nPAIRING_PROPOSED: pairing_proposed\nPAIRING_ENDED: pairing_ended\nSNAPSHOT_IMPORTED: snapshot_imported\nAPI_TOKEN_CREATED: api_token_created\nAPI_TOKEN_REVOKED: api_token_revoked', enum_type=AuditAction, max_length=32),
+        ),
+    ]

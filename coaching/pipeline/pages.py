@@ -1,0 +1,318 @@
+"""What the pipeline pages show, loaded in a fixed number of queries however many deals a
+snapshot holds: a snapshot with its pictures and questions, two compared, the preview of
+what a coach will see, and the snapshots brought to a session with what changed since the
+pairing's last session."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from coaching.access import logged_together
+from coaching.clock import now
+from coaching.errors import Invalid, NotFound
+from coaching.imports import pipeline_rules
+from coaching.models import CoachingSession, Pairing, PairingStatus, User
+from coaching.pipeline.charts import (
+    Chart,
+    close_dates_by_month,
+    pipeline_by_stage,
+    pipeline_waterfall,
+)
+from coaching.pipeline.deals import DealRecord, DealStatus, from_minor
+from coaching.pipeline.diff import ChangeKind, SnapshotDiff, diff_snapshots, waterfall
+from coaching.pipeline.models import BroughtSnapshot, PipelineSnapshot, SnapshotDeal
+from coaching.pipeline.signals import Signal, find_signals
+from coaching.policy.reveal import reveal
+from coaching.snapshots import SnapshotView, brought_to_session, get_snapshot
+
+HISTORY = 6  # older snapshots looked at for "pushed out again" and "same stage"
+
+
+def main_currency(records: Sequence[DealRecord], default: str) -> str:
+    """The currency most of the open amount is in (charts draw one currency at a time)."""
+    totals: Counter[str] = Counter()
+    for deal in records:
+        if deal.status == DealStatus.OPEN and deal.amount_minor is not None:
+            totals[deal.currency] += abs(deal.amount_minor)
+    return totals.most_common(1)[0][0] if totals else default
+
+
+def open_totals(records: Sequence[DealRecord]) -> dict[str, str]:
+    """Open deals with an amount, per currency, as decimal strings ("453250.00")."""
+    totals: dict[str, int] = defaultdict(int)
+    for deal in records:
+        if deal.status == DealStatus.OPEN and deal.amount_minor is not None:
+            totals[deal.currency] += deal.amount_minor
+    return {cur: str(from_minor(total, cur)) for cur, total in sorted(totals.items())}
+
+
+@dataclass
+class Pictures:
+    currency: str
+    by_stage: Chart
+    by_month: Chart
+    other_currencies: list[str] = field(default_factory=list)
+
+
+def pictures(
+    records: Sequence[DealRecord], default: str, stage_order: Sequence[str], tag: str
+) -> Pictures:
+    currency = main_currency(records, default)
+    others = sorted({d.currency for d in records if d.currency != currency})
+    return Pictures(
+        currency,
+        pipeline_by_stage(
+            records, currency=currency, stage_order=stage_order, id_prefix=f"{tag}-stage"
+        ),
+        close_dates_by_month(
+            records, currency=currency, today=date.today(), id_prefix=f"{tag}-month"
+        ),
+        others,
+    )
+
+
+# --- the rep's own pages --------------------------------------------------------------------
+
+
+@dataclass
+class MyPipeline:
+    snapshots: list[PipelineSnapshot]
+    brought: dict[int, list[BroughtSnapshot]]
+    pairings: list[Pairing]  # the rep's active pairings, for "bring my latest automatically"
+
+
+async def my_pipeline(actor: User) -> MyPipeline:
+    mine = await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id")
+    brought: dict[int, list[BroughtSnapshot]] = defaultdict(list)
+    query = BroughtSnapshot.filter(snapshot__owner_id=actor.id).select_related(
+        "session__pairing__coach"
+    )
+    for row in await query.order_by("session__starts_at"):
+        brought[row.snapshot_id].append(row)
+    pairings = await Pairing.filter(rep_id=actor.id, status=PairingStatus.ACTIVE).select_related(
+        "coach"
+    )
+    return MyPipeline(mine, dict(brought), pairings)
+
+
+@dataclass
+class SnapshotPage:
+    view: SnapshotView
+    pictures: Pictures
+    signals: list[Signal]
+    totals: dict[str, str]
+    previous: PipelineSnapshot | None
+    changes: SnapshotDiff | None
+    brought: list[BroughtSnapshot]
+    sessions: list[CoachingSession]  # the rep's upcoming sessions, to bring it to
+    older: list[PipelineSnapshot]  # to compare with
+
+
+async def snapshot_page(actor: User, snapshot_id: int) -> SnapshotPage:
+    view = await get_snapshot(actor, snapshot_id)
+    rules = await pipeline_rules()
+    snapshot = view.snapshot
+    earlier = (
+        await PipelineSnapshot.filter(
+            owner_id=actor.id, taken_on__lte=snapshot.taken_on, id__not=snapshot.id
+        )
+        .order_by("-taken_on", "-id")
+        .limit(HISTORY)
+    )
+    history = await _records_of([s.id for s in earlier])
+    chain = [history.get(s.id, []) for s in reversed(earlier)]
+    records = view.records
+    previous = earlier[0] if earlier else None
+    changes = None
+    if previous is not None:
+        changes = diff_snapshots(
+            chain[-1], records, stage_order=rules.stage_order, history=chain[:-1]
+        )
+    return SnapshotPage(
+        view=view,
+        pictures=pictures(records, rules.default_currency, rules.stage_order, f"s{snapshot.id}"),
+        signals=find_signals(records, today=date.today(), history=chain),
+        totals=open_totals(records),
+        previous=previous,
+        changes=changes,
+        brought=await BroughtSnapshot.filter(snapshot_id=snapshot.id).select_related(
+            "session__pairing__coach"
+        ),
+        sessions=await _upcoming_sessions_of(actor),
+        older=await PipelineSnapshot.filter(owner_id=actor.id)
+        .order_by("-taken_on", "-id")
+        .limit(50),
+    )
+
+
+async def _records_of(snapshot_ids: list[int]) -> dict[int, list[DealRecord]]:
+    """The deals of several of the actor's own snapshots, in one query."""
+    found: dict[int, list[DealRecord]] = defaultdict(list)
+    if snapshot_ids:
+        for deal in await SnapshotDeal.filter(snapshot_id__in=snapshot_ids):
+            found[deal.snapshot_id].append(deal.record())
+    return found
+
+
+async def _upcoming_sessions_of(rep: User) -> list[CoachingSession]:
+    return (
+        await CoachingSession.filter(
+            pairing__rep_id=rep.id,
+            pairing__status=PairingStatus.ACTIVE,
+            starts_at__gte=now().replace(hour=0, minute=0, second=0, microsecond=0),
+        )
+        .select_related("pairing__coach")
+        .order_by("starts_at")
+        .limit(20)
+    )
+
+
+@dataclass
+class ComparePage:
+    old: PipelineSnapshot
+    new: PipelineSnapshot
+    changes: SnapshotDiff
+    currency: str
+    waterfall: Chart
+    choices: list[PipelineSnapshot]
+
+
+async def compare_page(actor: User, old_id: int, new_id: int) -> ComparePage:
+    """Two of the rep's own snapshots: what changed from the older to the newer."""
+    if old_id == new_id:
+        raise Invalid({"__all__": "Choose two different snapshots to compare."})
+    old_view = await get_snapshot(actor, old_id)
+    new_view = await get_snapshot(actor, new_id)
+    if (old_view.snapshot.taken_on, old_id) > (new_view.snapshot.taken_on, new_id):
+        old_view, new_view = new_view, old_view
+    rules = await pipeline_rules()
+    old, new = old_view.records, new_view.records
+    currency = main_currency(new or old, rules.default_currency)
+    steps = waterfall(old, new, currency=currency)
+    return ComparePage(
+        old_view.snapshot,
+        new_view.snapshot,
+        diff_snapshots(old, new, stage_order=rules.stage_order),
+        currency,
+        pipeline_waterfall(steps, currency=currency, id_prefix="compare"),
+        await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id").limit(50),
+    )
+
+
+# --- what the coach sees -------------------------------------------------------------------
+
+
+@dataclass
+class BroughtView:
+    """One snapshot on the session page, as the viewer may see it."""
+
+    view: SnapshotView
+    pictures: Pictures
+    signals: list[Signal]
+    totals: dict[str, str]
+    since: PipelineSnapshot | None = None  # the snapshot of the pairing's last session
+    changes: SnapshotDiff | None = None
+    waterfall: Chart | None = None
+
+
+async def session_snapshots(actor: User, session: CoachingSession) -> list[BroughtView]:
+    """The snapshots brought to the session, with what changed since the snapshot brought
+    to the pairing's previous session; the coach sees only what the rep brought."""
+    async with logged_together():
+        views = await brought_to_session(actor, session.id)
+        if not views:
+            return []
+        earlier = await _brought_before(actor, session)
+    rules = await pipeline_rules()
+    return [_brought_view(v, earlier, rules.default_currency, rules.stage_order) for v in views]
+
+
+async def _brought_before(actor: User, session: CoachingSession) -> SnapshotView | None:
+    """What was brought to the pairing's last session before this one, as the actor saw it."""
+    query = (
+        BroughtSnapshot.filter(
+            session__pairing_id=session.pairing_id, session__starts_at__lt=session.starts_at
+        )
+        .select_related("session")
+        .order_by("-session__starts_at", "-id")
+        .limit(1)
+    )
+    found = await reveal(actor, query)
+    if not found:
+        return None
+    views = await brought_to_session(actor, found[0].session_id)
+    return views[-1] if views else None
+
+
+def _brought_view(
+    view: SnapshotView, earlier: SnapshotView | None, default: str, stage_order: Sequence[str]
+) -> BroughtView:
+    records = view.records
+    tag = f"b{view.snapshot.id}"
+    shown = BroughtView(
+        view,
+        pictures(records, default, stage_order, tag),
+        find_signals(records, today=date.today(), previous=earlier.records if earlier else None),
+        open_totals(records),
+    )
+    if earlier is not None and earlier.snapshot.id != view.snapshot.id:
+        shown.since = earlier.snapshot
+        shown.changes = _changes_shown(earlier, view, stage_order)
+        old = [r for r in earlier.records if r.key in view.keys or view.whole]
+        steps = waterfall(old, records, currency=shown.pictures.currency)
+        shown.waterfall = pipeline_waterfall(
+            steps, currency=shown.pictures.currency, id_prefix=f"{tag}-moved"
+        )
+    return shown
+
+
+def _changes_shown(
+    earlier: SnapshotView, view: SnapshotView, stage_order: Sequence[str]
+) -> SnapshotDiff:
+    """Changes between two brought snapshots, told only about deals the coach may see in
+    the newer one (a deal left out of a partial bringing is not "gone")."""
+    changes = diff_snapshots(earlier.records, view.records, stage_order=stage_order)
+    if view.whole:
+        return changes
+    kept = [c for c in changes.changes if c.key in view.keys and c.kind != ChangeKind.NEW]
+    return SnapshotDiff(kept)
+
+
+# --- the rep's preview before bringing -----------------------------------------------------
+
+
+@dataclass
+class BringPreview:
+    session: CoachingSession
+    shown: BroughtView
+    whole: bool
+
+
+async def bring_preview(
+    actor: User, snapshot_id: int, session_id: int, deal_ids: Sequence[int] | None
+) -> BringPreview:
+    """Exactly what the coach will see if the rep brings this (nothing is saved)."""
+    view = await get_snapshot(actor, snapshot_id)
+    session = (
+        await CoachingSession.filter(
+            id=session_id, pairing__rep_id=actor.id, pairing__status=PairingStatus.ACTIVE
+        )
+        .select_related("pairing__coach")
+        .first()
+    )
+    if session is None:
+        raise NotFound("No such session of yours.")
+    if deal_ids is not None:
+        wanted = set(deal_ids)
+        if not wanted:
+            raise Invalid({"deal_ids": "Pick at least one deal, or bring the whole snapshot."})
+        view = SnapshotView(
+            view.snapshot, [d for d in view.deals if d.id in wanted], view.contexts, whole=False
+        )
+    earlier = await _brought_before(actor, session)
+    rules = await pipeline_rules()
+    shown = _brought_view(view, earlier, rules.default_currency, rules.stage_order)
+    return BringPreview(session, shown, deal_ids is None)
