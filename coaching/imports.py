@@ -38,6 +38,13 @@ class ImportRefused(Invalid):
         self.problems = problems
 
 
+class FileTooLarge(Invalid):
+    status_code = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"file": message})
+
+
 def _summary(problems: list[ImportProblem]) -> str:
     first = problems[0]
     where = f"line {first.line}" + (f", column {first.column}" if first.column else "")

@@ -66,7 +66,9 @@ async def import_file(request: Request) -> Response:
         taken_on = _taken_on(form.get("taken_on", ""))
         data, name = await _file_bytes(file)
     except Invalid as exc:
-        return render_invalid(request, "snapshots/import.html", exc, form, **_import_context())
+        return render_invalid(
+            request, "snapshots/import.html", exc, form, exc.status_code, **_import_context()
+        )
     token = await imports.stash_upload(user, name, data)
     return await _preview(request, user, token, form, data, name, taken_on)
 
@@ -123,6 +125,7 @@ async def _preview(
     parsed = preview.parsed
     form = {**form, "taken_on": taken_on.isoformat()}
     if preview.mapping is not None:
+        form["format"] = FileFormat.GENERIC.value
         form.update({f"map_{k}": v or "" for k, v in preview.mapping.to_dict().items()})
     status = 400 if parsed.problems else 200
     return render(
@@ -151,7 +154,7 @@ async def _file_bytes(file: UploadFile | None) -> tuple[bytes, str]:
     data = await file.read(MAX_FILE_BYTES + 1)
     problem = imports.too_large(len(data))
     if problem:
-        raise Invalid({"file": problem.message})
+        raise imports.FileTooLarge(problem.message)
     if not data.strip():
         raise Invalid({"file": "The file is empty."})
     return data, file.filename

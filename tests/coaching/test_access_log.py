@@ -115,15 +115,19 @@ async def test_coach_reading_shared_goal_reflection_and_snapshot_on_the_session_
     }
 
 
-async def test_coach_opening_a_brought_snapshot_is_logged(app) -> None:
+async def test_coach_seeing_a_brought_snapshot_on_the_session_page_is_logged(app) -> None:
     pair = await coaching_pair()
     async with open_browser(app) as coach:
         await coach.login(pair.coach)
-        response = await coach.get(f"/snapshots/{pair.brought.id}")
+        response = await coach.get(f"/sessions/{pair.session.id}")
+        own_page = await coach.get(f"/snapshots/{pair.brought.id}")
 
     assert response.status_code == 200
     assert "Contoso expansion" in response.text
-    assert await reads_of(pair.rep) == {(pair.coach.id, "snapshot", pair.brought.id)}
+    assert own_page.status_code == 404  # the snapshot's own page is the rep's alone
+    reads = await reads_of(pair.rep)
+    assert (pair.coach.id, "snapshot", pair.brought.id) in reads
+    assert (pair.coach.id, "snapshot", pair.kept.id) not in reads
 
 
 async def test_coach_reading_a_shared_goal_through_the_domain_is_logged(db) -> None:
@@ -246,15 +250,16 @@ async def test_taking_a_snapshot_back_hides_it_from_the_coach_on_the_next_reques
     await browser.login(pair.rep)
     async with open_browser(app) as coach:
         await coach.login(pair.coach)
-        assert (await coach.get(f"/snapshots/{pair.brought.id}")).status_code == 200
+        before = await coach.get(f"/sessions/{pair.session.id}")
+        assert "Contoso expansion" in text_of(before.text)
 
-        taken_back = await browser.post(f"/snapshots/{pair.brought.id}/session", {"session_id": ""})
+        taken_back = await browser.post(
+            f"/snapshots/{pair.brought.id}/take-back", {"session_id": str(pair.session.id)}
+        )
         assert taken_back.status_code == 303
 
-        again = await coach.get(f"/snapshots/{pair.brought.id}")
         session_page = await coach.get(f"/sessions/{pair.session.id}")
 
-    assert again.status_code == 404
     assert "Contoso expansion" not in text_of(session_page.text)
 
 

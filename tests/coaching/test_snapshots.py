@@ -4,7 +4,7 @@ pairing, and only the deals brought; every such read is logged."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from coaching.pipeline.models import BroughtSnapshot, DealContext, PipelineSnaps
 from tests.factories import make_deal, make_pairing, make_session, make_snapshot, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
+NOON = time(12, 0)
 
 
 async def _world() -> tuple[User, User, object, object]:
@@ -203,3 +204,17 @@ async def test_changes_of_a_partial_bringing_tell_only_about_the_deals_brought()
     shown = (await sessions.get_session_page(coach, upcoming.id)).snapshots[0]
     assert shown.changes is not None
     assert {c.name for c in shown.changes.changes} == {"Acme"}
+
+
+async def test_a_session_scheduled_under_an_auto_bring_agreement_gets_the_latest_snapshot() -> None:
+    rep, coach, pairing, _ = await _world()
+    await make_snapshot(rep, deal="Older", taken_on=date.today() - timedelta(days=7))
+    latest = await make_snapshot(rep, deal="Latest")
+    form = sessions.ScheduleForm("Deal review", date.today() + timedelta(days=4), NOON, 30)
+    plain = await sessions.schedule_session(coach, pairing.id, form)
+    assert not await BroughtSnapshot.filter(session_id=plain.id).exists()
+    pairing.auto_bring_snapshot = True
+    await pairing.save()
+    session = await sessions.schedule_session(coach, pairing.id, form)
+    brought = await BroughtSnapshot.filter(session_id=session.id)
+    assert [(b.snapshot_id, b.automatic) for b in brought] == [(latest.id, True)]

@@ -4,6 +4,22 @@ from coaching.identity.models import AuditAction
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 
+from coaching.append_only import make_append_only
+
+_make, _drop = make_append_only("audit_events")
+
+
+async def keep_audit_log_append_only(apps, schema_editor):
+    """Altering a column rebuilds the table on SQLite, which drops its triggers: put them
+    back (dropped first where they survived, as on PostgreSQL)."""
+    await _drop(apps, schema_editor)
+    await _make(apps, schema_editor)
+
+
+async def nothing_to_undo(apps, schema_editor):
+    return None
+
+
 class Migration(migrations.Migration):
     dependencies = [('identity', '0002_audit_log_append_only')]
 
@@ -30,4 +46,5 @@ class Migration(migrations.Migration):
             name='action',
             field=fields.CharEnumField(description='ROLES_CHANGED: roles_changed\nDEACTIVATED: deactivated\nREACTIVATED: reactivated\nINVITED: invited\nINVITATION_REVOKED: invitation_revoked\nPASSWORD_RESET_ISSUED: password_reset_issued\nLOGIN_DELAY_CLEARED: login_delay_cleared\nPAIRING_PROPOSED: pairing_proposed\nPAIRING_ENDED: pairing_ended\nSNAPSHOT_IMPORTED: snapshot_imported\nAPI_TOKEN_CREATED: api_token_created\nAPI_TOKEN_REVOKED: api_token_revoked', enum_type=AuditAction, max_length=32),
         ),
+        ops.RunPython(keep_audit_log_append_only, nothing_to_undo),
     ]
