@@ -39,8 +39,10 @@ async def apply_migrations(database_url: str) -> None:
     """Bring the schema up to date (idempotent), then release the migration connections."""
     prepare_sqlite_file(database_url)
     await _refuse_pre_release_schema(database_url)
-    await migrate(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+    try:
+        await migrate(config=tortoise_config(database_url))
+    finally:  # also on failure: an open SQLite connection's thread keeps the process alive
+        await Tortoise.close_connections()
 
 
 async def _refuse_pre_release_schema(database_url: str) -> None:

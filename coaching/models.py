@@ -63,7 +63,7 @@ class Pairing(Model):
     ended_reason = fields.CharField(max_length=300, default="")
     # Part of the agreement: the rep's latest snapshot goes to each session on its own.
     # The rep can switch it off at any time.
-    auto_bring_snapshot = fields.BooleanField(default=False)
+    auto_bring_snapshot = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "pairings"

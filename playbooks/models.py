@@ -22,7 +22,7 @@ class Playbook(Model):
     body = fields.TextField()
     body_html = fields.TextField()
     # Stable ids of the snapshot signals this playbook helps with, space separated.
-    signals = fields.CharField(max_length=500, default="")
+    signals = fields.CharField(max_length=500, default="", db_default="")
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="playbooks", on_delete=fields.CASCADE
     )

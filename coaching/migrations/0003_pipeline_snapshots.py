@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Pairing',
             name='auto_bring_snapshot',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AlterModelOptions(
             name='PipelineSnapshot',

@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Playbook',
             name='signals',
-            field=fields.CharField(default='', max_length=500),
+            field=fields.CharField(default='', db_default='', max_length=500),
         ),
     ]
