@@ -40,7 +40,13 @@ def error_page(
     advice: str | None = None,
 ) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": TITLES.get(status, "Error"), "detail": message}, status)
+        # `errors` in the shape of the API's own problems (app/api/schemas.py: Problems).
+        body = {
+            "error": TITLES.get(status, "Error"),
+            "detail": message,
+            "errors": [{"line": 0, "column": "", "message": message}],
+        }
+        return JSONResponse(body, status)
     templates = request.app.state.templates
     context = {
         "status": status,
