@@ -135,7 +135,10 @@ class SnapshotFields(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     rep_email: str = Field(
-        max_length=254, pattern=EMAIL_PATTERN, description="The email of an active rep."
+        max_length=254,
+        pattern=EMAIL_PATTERN,
+        description="The email of an active rep.",
+        examples=["rosa@example.com"],
     )
     taken_on: date | None = Field(
         default=None,
@@ -152,6 +155,23 @@ class SnapshotFields(BaseModel):
 
 class SnapshotIn(SnapshotFields):
     """A rep's pipeline as a list of deals."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rep_email": "rosa@example.com",
+                    "taken_on": "2026-11-20",
+                    "deals": [
+                        {"crm_id": "006A1", "name": "Acme renewal", "account": "Acme Inc.",
+                         "stage": "Proposal", "amount": "48000.00", "currency": "EUR",
+                         "close_date": "2026-12-15", "probability": 40},
+                        {"name": "Globex pilot", "stage": "Closed Won", "amount": 12500},
+                    ],
+                }
+            ]
+        }
+    )  # fmt: skip
 
     deals: list[DealIn] = Field(min_length=1, max_length=MAX_ROWS)
 
