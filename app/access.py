@@ -2,7 +2,8 @@
 
 Object-level rules (whose session, which goal) live in coaching/policy/; this layer only
 says "anyone", "signed in", or "signed in and allowed this kind action" (such as
-"playbook: create"), which the same policies decide.
+"playbook: create"), which the same policies decide. API routes (`api`) say "anyone" (their
+description) or "bearer token": an integration's token, never a browser session.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from urllib.parse import quote
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from app.security import UNSAFE_METHODS, csrf_ok
 from coaching.errors import PermissionDenied
+from coaching.identity.api_tokens import authenticate_token
 from coaching.models import User
 from coaching.policy import Action, can, describe, policy_for
 
@@ -51,13 +53,17 @@ class Access:
     def allows(self, user: User | None) -> bool:
         if self.kind == "public":
             return True
+        if self.kind == BEARER_TOKEN:  # a person's session never opens an API route
+            return False
         if self.action is None:
             return user is not None
         return can(user, self.action, self.policy_kind)
 
 
+BEARER_TOKEN = "bearer token"
 PUBLIC = Access("public")
 SIGNED_IN = Access("signed-in")
+BEARER = Access(BEARER_TOKEN)
 
 
 def allowed(policy_kind: str, action: Action) -> Access:
@@ -106,6 +112,47 @@ def page(
     path: str, view: View, *, name: str, access: Access, methods: list[str] | None = None
 ) -> Route:
     return GuardedRoute(path, guarded(view, access), access, name=name, methods=methods or ["GET"])
+
+
+def bearer_guarded(view: View) -> View:
+    """An API view: the request must carry an active token in its Authorization header.
+    No CSRF check (a token is not sent by the browser on its own, unlike a cookie), and no
+    session: app/web_sessions.py doesn't load one under /api/, so a cookie can't sign in."""
+
+    @functools.wraps(view)
+    async def endpoint(request: Request) -> Response:
+        token = await authenticate_token(bearer_credentials(request))
+        if token is None:
+            return JSONResponse(
+                {"errors": [{"line": 0, "column": "", "message": UNAUTHORIZED}]},
+                401,
+                headers={"WWW-Authenticate": 'Bearer realm="tandem"', "Cache-Control": "no-store"},
+            )
+        request.scope["api_token"] = token
+        return await view(request)
+
+    return endpoint
+
+
+UNAUTHORIZED = (
+    "Send an active API token as 'Authorization: Bearer <token>'. An admin creates one "
+    "under Admin, API tokens."
+)
+
+
+def bearer_credentials(request: Request) -> str:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+def api(
+    path: str, view: View, *, name: str, access: Access, methods: list[str] | None = None
+) -> Route:
+    """An API route: public (the API's description) or for a bearer token."""
+    if access not in (PUBLIC, BEARER):
+        raise ValueError(f"API routes are public or take a bearer token, not {access}")
+    endpoint = bearer_guarded(view) if access == BEARER else view
+    return GuardedRoute(path, endpoint, access, name=name, methods=methods or ["GET"])
 
 
 def declared_access(route: BaseRoute) -> Access | None:

@@ -40,7 +40,13 @@ def error_page(
     advice: str | None = None,
 ) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": TITLES.get(status, "Error"), "detail": message}, status)
+        # `errors` in the shape of the API's own problems (app/api/schemas.py: Problems).
+        body = {
+            "error": TITLES.get(status, "Error"),
+            "detail": message,
+            "errors": [{"line": 0, "column": "", "message": message}],
+        }
+        return JSONResponse(body, status)
     templates = request.app.state.templates
     context = {
         "status": status,
@@ -59,7 +65,10 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = {404: "There's nothing at this address."}.get(exc.status_code, exc.detail)
-    return error_page(request, exc.status_code, message)
+    response = error_page(request, exc.status_code, message)
+    for name, value in (exc.headers or {}).items():  # such as a 405's Allow
+        response.headers[name] = value
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

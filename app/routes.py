@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.staticfiles import StaticFiles
 
-from app.access import PUBLIC, SIGNED_IN, allowed, page, static_mount
+from app.access import BEARER, PUBLIC, SIGNED_IN, allowed, api, page, static_mount
+from app.api import routes as api_routes
 from app.settings import ROOT
 from app.views import (
     account,
@@ -275,5 +276,28 @@ ROUTES = [
         methods=POST,
     ),
     page("/admin/audit", admin.audit_log, name="admin:audit", access=MANAGE_PEOPLE),
+    page(
+        "/admin/api-tokens",
+        admin.api_token_list,
+        name="admin:api_tokens",
+        access=MANAGE_PEOPLE,
+        methods=GET_POST,
+    ),
+    page(
+        "/admin/api-tokens/{id:id}/revoke",
+        admin.revoke_api_token,
+        name="admin:revoke_api_token",
+        access=MANAGE_PEOPLE,
+        methods=GET_POST,
+    ),
+    # The API: JSON, bearer tokens, no session (app/access.py: api).
+    api("/api/v1/openapi.json", api_routes.openapi, name="api:openapi", access=PUBLIC),
+    api(
+        "/api/v1/snapshots",
+        api_routes.import_snapshot,
+        name="api:import_snapshot",
+        access=BEARER,
+        methods=POST,
+    ),
     static_mount("/static", StaticFiles(directory=str(ROOT / "app" / "static")), name="static"),
 ]

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from coaching.clock import now
 from coaching.errors import Invalid, NotFound
-from coaching.identity.models import User
+from coaching.identity.accounts import normalise_email, with_roles
+from coaching.identity.models import Role, User
+from coaching.pipeline.deals import DealRecord, DealStatus, deal_key, to_minor
 from coaching.pipeline.formats import (
     MAX_FILE_BYTES,
     ColumnMapping,
@@ -25,7 +29,21 @@ from coaching.pipeline.formats import (
 )
 from coaching.pipeline.models import ColumnMapping as SavedMapping
 from coaching.pipeline.models import PendingImport, PipelineSettings
-from coaching.snapshots import Imported, ImportOrigin, content_hash_of_file, import_snapshot
+from coaching.pipeline.rows import (
+    ACCOUNT_LIMIT,
+    CRM_ID_LIMIT,
+    NAME_LIMIT,
+    NEXT_STEP_LIMIT,
+    STAGE_LIMIT,
+)
+from coaching.pipeline.values import clean_text, currency_code
+from coaching.snapshots import (
+    Imported,
+    ImportOrigin,
+    content_hash_of_deals,
+    content_hash_of_file,
+    import_snapshot,
+)
 
 PENDING_FOR = timedelta(days=1)
 
@@ -151,6 +169,126 @@ async def import_file(
     kind = parsed.format.value if parsed.format else FileFormat.GENERIC.value
     origin = ImportOrigin(source, kind, taken_on, file_name, by, parsed.skipped_lines)
     return await import_snapshot(owner, parsed.deals, origin, content_hash_of_file(data))
+
+
+# --- deals sent as data (the API's JSON) ------------------------------------------------
+
+LARGEST_AMOUNT = Decimal(10) ** 13  # as for a file: amounts are below ten trillion
+
+
+@dataclass(frozen=True)
+class DealFields:
+    """One deal as an integration sends it, its values already typed. `line` in a problem
+    is the deal's position in the list, from 1."""
+
+    name: str
+    stage: str
+    crm_id: str | None = None
+    account: str = ""
+    status: DealStatus | None = None  # None: from the stage, by the organisation's rules
+    amount: Decimal | None = None  # may be negative (a credit), as in a file
+    currency: str | None = None  # None: the organisation's currency
+    close_date: date | None = None
+    probability: int | None = None
+    next_step: str = ""
+
+
+async def rep_for_import(email: str) -> User:
+    """The active rep with this email, for an import by someone else (the CLI, the API)."""
+    wanted = normalise_email(email)
+    if not wanted.isprintable():
+        raise Invalid({"rep_email": "That is not an email address."})
+    rep = await with_roles(User.filter(email=wanted)).first()
+    if rep is None or not rep.is_active or not rep.has_role(Role.REP):
+        raise Invalid({"rep_email": f"No active rep has the email {wanted}."})
+    return rep
+
+
+async def import_deals(
+    owner: User,
+    deals: Sequence[DealFields],
+    *,
+    taken_on: date,
+    source: str,
+    by: User | None = None,
+) -> Imported:
+    """Import deals sent as data as one snapshot, by the rules a file follows, or nothing
+    (ImportRefused) when any deal has a problem. The same deals again (in any order) for
+    the same day return the first snapshot."""
+    records, problems = deal_records(deals, await pipeline_rules())
+    if problems:
+        raise ImportRefused(problems)
+    origin = ImportOrigin(source, "json", taken_on, "", by)
+    return await import_snapshot(owner, records, origin, content_hash_of_deals(records))
+
+
+async def deals_of(imported: Imported) -> list[DealRecord]:
+    """The deals of a snapshot just imported (or found already imported), for a summary."""
+    return [deal.record() for deal in await imported.snapshot.deals.all()]
+
+
+def deal_records(
+    deals: Sequence[DealFields], rules: PipelineRules
+) -> tuple[list[DealRecord], list[ImportProblem]]:
+    records: list[DealRecord] = []
+    problems: list[ImportProblem] = []
+    first_of: dict[str, int] = {}
+    for line, fields in enumerate(deals, start=1):
+        record, found = _deal_record(line, fields, rules)
+        if record is not None and record.key in first_of:
+            column = "crm_id" if record.crm_id else "name"
+            message = f"Duplicate deal: deal {first_of[record.key]} is the same deal."
+            found.append(ImportProblem(line, column, message))
+        if found:
+            problems += found
+        elif record is not None:
+            first_of[record.key] = line
+            records.append(record)
+    return records, problems
+
+
+def _deal_record(
+    line: int, sent: DealFields, rules: PipelineRules
+) -> tuple[DealRecord | None, list[ImportProblem]]:
+    problems: list[ImportProblem] = []
+
+    def text(column: str, value: str, limit: int, *, required: bool = False) -> str:
+        cleaned = clean_text(value, multiline=column == "next_step")
+        if required and not cleaned:
+            problems.append(ImportProblem(line, column, "This is empty."))
+        elif len(cleaned) > limit:
+            problems.append(ImportProblem(line, column, f"Longer than {limit} characters."))
+        return cleaned
+
+    name = text("name", sent.name, NAME_LIMIT, required=True)
+    stage = text("stage", sent.stage, STAGE_LIMIT, required=True)
+    account = text("account", sent.account, ACCOUNT_LIMIT)
+    crm_id = text("crm_id", sent.crm_id or "", CRM_ID_LIMIT) or None
+    next_step = text("next_step", sent.next_step, NEXT_STEP_LIMIT)
+    currency = currency_code(sent.currency) if sent.currency else rules.default_currency
+    if currency is None:
+        problems.append(ImportProblem(line, "currency", "Not a currency code like EUR."))
+    amount = sent.amount
+    if amount is not None and not (amount.is_finite() and abs(amount) < LARGEST_AMOUNT):
+        problems.append(ImportProblem(line, "amount", "Amounts are below 10,000,000,000,000."))
+    if sent.probability is not None and not 0 <= sent.probability <= 100:
+        problems.append(ImportProblem(line, "probability", "Not between 0 and 100."))
+    if problems or currency is None:
+        return None, problems
+    record = DealRecord(
+        key=deal_key(crm_id, account, name),
+        crm_id=crm_id,
+        name=name,
+        account=account,
+        stage=stage,
+        status=sent.status or rules.status_of_stage(stage),
+        amount_minor=None if amount is None else to_minor(amount, currency),
+        currency=currency,
+        close_date=sent.close_date,
+        probability=sent.probability,
+        next_step=next_step,
+    )
+    return record, problems
 
 
 # --- the upload between its preview and "Import" -------------------------------------

@@ -43,8 +43,8 @@
         }
         if (status) {
           status.textContent = copied
-            ? "Link copied. Paste it into a message to them."
-            : "Couldn't copy automatically: the link is selected, press Ctrl+C (⌘C on a Mac).";
+            ? button.getAttribute("data-copied") || "Link copied. Paste it into a message to them."
+            : "Couldn't copy automatically: it is selected, press Ctrl+C (⌘C on a Mac).";
         }
       });
     });

@@ -21,7 +21,7 @@ from app.web import (
 )
 from coaching import people
 from coaching.errors import Conflict, Invalid, NotFound
-from coaching.identity import audit, invitations
+from coaching.identity import api_tokens, audit, invitations
 from coaching.models import ROLE_ORDER
 
 
@@ -174,3 +174,42 @@ async def audit_log(request: Request) -> Response:
         has_more=has_more,
         describe=audit.DESCRIPTIONS,
     )
+
+
+async def api_token_list(request: Request) -> Response:
+    """The integrations' tokens; a POST creates one and shows it, this once."""
+    admin = me(request)
+    form: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    created = plaintext = None
+    if request.method == "POST":
+        form = await form_of(request)
+        try:
+            created, plaintext = await api_tokens.create_token(admin, form.get("name", ""))
+            form = {}
+        except Invalid as exc:
+            errors = exc.errors
+    tokens = await api_tokens.list_tokens(admin)
+    return render(
+        request,
+        "admin/api_tokens.html",
+        status_code=400 if errors else 200,
+        tokens=tokens,
+        created=created,
+        plaintext=plaintext,
+        form=form,
+        errors=errors,
+        limit=api_tokens.NAME_LIMIT,
+    )
+
+
+async def revoke_api_token(request: Request) -> Response:
+    """GET asks to confirm; POST revokes."""
+    admin = me(request)
+    token_id = request.path_params["id"]
+    if request.method != "POST":
+        token = await api_tokens.get_token(admin, token_id)
+        return render(request, "admin/revoke_api_token.html", token=token)
+    token = await api_tokens.revoke_token(admin, token_id)
+    message = f"The token “{token.name}” is revoked: integrations using it are refused from now on."
+    return redirect(request, "admin:api_tokens", message)

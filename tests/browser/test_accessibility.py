@@ -48,6 +48,7 @@ NOT_PAGES = {
     "health:check": "JSON for monitoring",
     "oidc:start": "redirects to the identity provider (or back to sign-in when SSO is off)",
     "oidc:callback": "redirects home or back to sign-in",
+    "api:openapi": "JSON: the API's OpenAPI document",
 }
 
 # The person a deactivated row on the People page belongs to, and a pending invitation.
@@ -125,6 +126,18 @@ class Site:
         link = page.get_by_label("Password reset link").input_value()
         return link.rsplit("/", 1)[1]
 
+    @functools.cached_property
+    def api_token(self) -> str:
+        """The admin creates an API token through the form; returns its id."""
+        page = self.page("admin")
+        page.goto(self.server("/admin/api-tokens"))
+        page.get_by_label("Name").fill("CRM nightly sync")
+        page.get_by_role("button", name="Create token").click()
+        page.get_by_label("API token").wait_for()
+        page.goto(self.server("/admin/api-tokens"))
+        link = page.locator("a[href*='/revoke']").first.get_attribute("href") or ""
+        return link.rstrip("/").split("/")[-2]
+
     def add_departed_person(self) -> None:
         """Someone who accepted an invitation and was deactivated later (a greyed-out row)."""
         token = self.invite(*DEPARTED)
@@ -175,6 +188,7 @@ EXAMPLES = {
     "playbooks:edit": Example(PUBLISHED_PLAYBOOK, ("trainer",)),
     "auth:accept_invitation": Example(lambda site, _: site.open_invitation, (SIGNED_OUT,)),
     "auth:reset_password": Example(lambda site, _: site.password_reset, (SIGNED_OUT,)),
+    "admin:revoke_api_token": Example(lambda site, _: site.api_token, ("admin",)),
 }
 
 

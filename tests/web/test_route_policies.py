@@ -39,7 +39,14 @@ PUBLIC_PATHS = {
     "/invitations/{token}",
     "/password-reset/{token}",
     "/static",
+    "/api/v1/openapi.json",  # the API's description: no one's data
 }
+BEARER_KIND = "bearer token"
+
+
+def takes_a_session(route) -> bool:  # type: ignore[no-untyped-def]
+    """Pages: not public, and not an API route (those take a bearer token, never a session)."""
+    return declared_access(route).kind not in ("public", BEARER_KIND)
 
 
 async def existing_ids() -> dict[str, object]:
@@ -96,7 +103,7 @@ async def test_anonymous_get_of_every_non_public_page_redirects_to_login(app, cl
     ids = await existing_ids()
     checked, wrong = 0, []
     for path, route in http_routes(app.routes):
-        if declared_access(route).kind == "public" or not accepts(route, "GET"):
+        if not takes_a_session(route) or not accepts(route, "GET"):
             continue
         url = concrete_path(path, ids)
         response = await client.get(url)
@@ -116,7 +123,7 @@ async def test_anonymous_post_to_any_non_public_route_is_refused(app, client) ->
     ids = await existing_ids()
     accepted = []
     for path, route in http_routes(app.routes):
-        if declared_access(route).kind == "public" or not accepts(route, "POST"):
+        if not takes_a_session(route) or not accepts(route, "POST"):
             continue
         url = concrete_path(path, ids)
         response = await client.post(url, data={"text": "anonymous", "csrf_token": "guess"})
@@ -159,3 +166,35 @@ async def test_signed_in_person_not_allowed_the_kind_action_is_refused_those_rou
                         wrong.append(f"{person.roles}: {method} {url} -> {response.status_code}")
     assert covered == {path for path, _ in role_routes}
     assert not wrong, "guarded routes reached without the permission:\n" + "\n".join(wrong)
+
+
+def test_api_routes_live_under_api_and_take_a_bearer_token_or_nothing(app) -> None:
+    api_routes = [(p, r) for p, r in http_routes(app.routes) if p.startswith("/api/")]
+    assert api_routes
+    kinds = {p: declared_access(r).kind for p, r in api_routes}
+    assert kinds == {"/api/v1/openapi.json": "public", "/api/v1/snapshots": BEARER_KIND}
+    bearer_elsewhere = [
+        p for p, r in http_routes(app.routes)
+        if declared_access(r).kind == BEARER_KIND and not p.startswith("/api/")
+    ]  # fmt: skip
+    assert not bearer_elsewhere
+
+
+async def test_every_bearer_route_refuses_anonymous_and_signed_in_requests(app, client) -> None:
+    """Without a token: 401 with a Bearer challenge, even with a signed-in browser's cookie
+    and CSRF token. A session never authenticates an API request."""
+    admin = await reload(await make_user("admin", "rep"))
+    routes = [(p, r) for p, r in http_routes(app.routes) if declared_access(r).kind == BEARER_KIND]
+    assert routes
+    async with open_browser(app) as browser:
+        await browser.login(admin)
+        token = await browser.csrf()
+        for path, route in routes:
+            for sender in (client, browser.client):
+                for method in route.methods or ():
+                    response = await sender.request(
+                        method, concrete_path(path), json={}, headers={"x-csrf-token": token}
+                    )
+                    assert response.status_code == 401, (method, path, response.status_code)
+                    assert response.headers["www-authenticate"].startswith("Bearer")
+                    assert response.json()["errors"][0]["message"]
