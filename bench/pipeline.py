@@ -4,7 +4,9 @@
         [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--seconds 3] [--only 1,2,3]
 
 Each goal is a ratio against a baseline measured in the same run, on the same database, so the
-machine's speed cancels out; the table gives the median over `--rounds` and the spread.
+machine's speed cancels out. Goals 1 and 2 alternate the two sides round by round and judge on
+each side's fastest round (the least disturbed by other load on the machine); the median and
+the spread over the rounds are printed too, and the median of the rounds' own ratios.
 
 1. Import of a 10,000-deal file end to end: `coaching.imports.import_file` on the file from
    `samples.salesforce_report_csv(10_000)` (decode, parse, validate, the duplicate check, then
@@ -17,9 +19,12 @@ machine's speed cancels out; the table gives the median over `--rounds` and the 
    Goal: at most 1 s, and a rate at least 0.15x the raw one on SQLite, 0.3x COPY's on
    PostgreSQL.
 2. Diff of two 10,000-deal snapshots: our code path loads both snapshots' deals as the pages
-   do (`SnapshotDeal.filter(snapshot_id=...)`, ordered as the model says, then `record()`),
-   and runs `diff_snapshots` (every change, sorted). The baseline is one SQL statement: the
-   two snapshots' deals FULL OUTER JOINed on `key` (SQLite 3.39+ and PostgreSQL both have it),
+   do (`coaching.pipeline.pages.deal_records`, the compare page's and the snapshot page's
+   loader: one query, rows straight to `DealRecord`s in the model's order) and runs
+   `diff_snapshots` (every change, sorted). The baseline is one SQL statement: the
+   two snapshots' deals FULL OUTER JOINed on `key` (SQLite 3.39+ and PostgreSQL both have it;
+   on SQLite the right side is the table itself, so that each key is looked up in the unique
+   index, a subquery there makes SQLite compare every pair),
    returning for each deal its key, name and account and, computed in SQL with CASE, its
    change of status (new, won, lost, reopened, disappeared), of stage (advanced or moved back
    by probability, else stage changed; stages compared lower(trim())), of close date (pushed
@@ -673,7 +678,8 @@ def main() -> int:
     except Exception as exc:  # it could not measure: say why
         print(f"bench/pipeline.py could not measure: {exc!r}", file=sys.stderr)
         return 1
-    print("summary: " + ", ".join(f"goal {g.number} {verdict(bool(g.passed))}" for g in goals))
+    print("summary: " + ", ".join(f"goal {g.number} {verdict(bool(g.passed))}" for g in goals)
+          + f"; load average now {os.getloadavg()[0]:.2f}")  # fmt: skip
     return 0
 
 
