@@ -31,6 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from .deals import DealRecord, DealStatus
 from .wording import n_deals
@@ -74,6 +75,13 @@ class SnapshotDiff:
 
     def of(self, kind: ChangeKind) -> list[DealChange]:
         return [change for change in self.changes if change.kind is kind]
+
+    def by_kind(self) -> dict[str, list[DealChange]]:
+        """The changes of each kind that has some, keyed by the kind's value, in order."""
+        groups: dict[str, list[DealChange]] = {}
+        for change in self.changes:
+            groups.setdefault(change.kind.value, []).append(change)
+        return groups
 
     def names_by_kind(self) -> dict[str, list[str]]:
         """Every kind as a key, even when nothing is of that kind."""
@@ -121,6 +129,7 @@ def by_key(deals: Iterable[DealRecord]) -> dict[str, DealRecord]:
     return {deal.key: deal for deal in deals}
 
 
+@lru_cache(maxsize=1024)  # a pipeline has a handful of stages, spelt a few ways
 def stage_name(stage: str) -> str:
     """A stage as compared: case and spacing ignored."""
     return " ".join(stage.casefold().split())
@@ -164,12 +173,17 @@ class _Comparison:
             return [_change(_STATUS_CHANGE[after.status], before, after)]
         if before.status is not DealStatus.OPEN:
             return []
-        found = (
-            self.stage_change(before, after),
-            self.close_date_change(before, after),
-            _amount_change(before, after),
-        )
-        return [change for change in found if change is not None]
+        # Most deals keep their stage, date and amount: equal values need no closer look.
+        found = []
+        if before.stage != after.stage and (change := self.stage_change(before, after)):
+            found.append(change)
+        if before.close_date != after.close_date and (
+            change := self.close_date_change(before, after)
+        ):
+            found.append(change)
+        if before.amount_minor != after.amount_minor and (change := _amount_change(before, after)):
+            found.append(change)
+        return found
 
     def stage_change(self, before: DealRecord, after: DealRecord) -> DealChange | None:
         old_stage, new_stage = stage_name(before.stage), stage_name(after.stage)

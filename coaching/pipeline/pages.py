@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from coaching.access import logged_together
 from coaching.clock import now
@@ -25,8 +26,8 @@ from coaching.pipeline.deals import DealRecord, DealStatus, from_minor
 from coaching.pipeline.diff import ChangeKind, SnapshotDiff, diff_snapshots, waterfall
 from coaching.pipeline.models import BroughtSnapshot, PipelineSnapshot, SnapshotDeal
 from coaching.pipeline.signals import Signal, find_signals
-from coaching.policy.reveal import reveal
-from coaching.snapshots import SnapshotView, brought_to_session, get_snapshot
+from coaching.policy.reveal import reveal, reveal_one
+from coaching.snapshots import NO_SNAPSHOT, SnapshotView, brought_to_session, get_snapshot
 
 HISTORY = 6  # older snapshots looked at for "pushed out again" and "same stage"
 
@@ -122,7 +123,7 @@ async def snapshot_page(actor: User, snapshot_id: int) -> SnapshotPage:
         .order_by("-taken_on", "-id")
         .limit(HISTORY)
     )
-    history = await _records_of([s.id for s in earlier])
+    history = await deal_records([s.id for s in earlier])
     chain = [history.get(s.id, []) for s in reversed(earlier)]
     records = view.records
     previous = earlier[0] if earlier else None
@@ -148,13 +149,57 @@ async def snapshot_page(actor: User, snapshot_id: int) -> SnapshotPage:
     )
 
 
-async def _records_of(snapshot_ids: list[int]) -> dict[int, list[DealRecord]]:
-    """The deals of several of the actor's own snapshots, in one query."""
+_DEAL_COLUMNS = (
+    "snapshot_id", "key", "crm_id", "name", "account", "stage", "status", "amount_minor",
+    "currency", "close_date", "probability", "next_step", "line",
+)  # fmt: skip
+_STATUSES = {status.value: status for status in DealStatus}
+
+
+async def deal_records(snapshot_ids: Sequence[int]) -> dict[int, list[DealRecord]]:
+    """The deals of several of the actor's own snapshots (their ids already checked), in one
+    query and in the order `SnapshotDeal` lists them (close date, then id). Records are made
+    straight from the rows, without model objects in between: for a 10,000-deal snapshot
+    that is several times faster than `SnapshotDeal.filter(...)` and `record()`."""
     found: dict[int, list[DealRecord]] = defaultdict(list)
-    if snapshot_ids:
-        for deal in await SnapshotDeal.filter(snapshot_id__in=snapshot_ids):
-            found[deal.snapshot_id].append(deal.record())
+    if not snapshot_ids:
+        return found
+    db = SnapshotDeal._choose_db()
+    postgres = db.capabilities.dialect == "postgres"
+    marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(snapshot_ids) + 1))
+    columns = ", ".join(f'"{column}"' for column in _DEAL_COLUMNS)
+    sql = (
+        f'SELECT {columns} FROM "snapshot_deals" WHERE "snapshot_id" IN ({marks}) '
+        'ORDER BY "close_date" ASC, "id" ASC'
+    )
+    _, rows = await db.execute_query(sql, list(snapshot_ids))
+    statuses, as_date = _STATUSES, _stored_date
+    for (snapshot_id, key, crm_id, name, account, stage, status, amount_minor, currency,
+         close_date, probability, next_step, line) in rows:  # fmt: skip
+        if close_date is not None and not isinstance(close_date, date):
+            close_date = as_date(close_date)  # SQLite gives the text it stored
+        found[snapshot_id].append(
+            DealRecord(
+                key,
+                crm_id,
+                name,
+                account,
+                stage,
+                statuses[status],
+                amount_minor,
+                currency,
+                close_date,
+                probability,
+                next_step,
+                line,
+            )
+        )
     return found
+
+
+@lru_cache(maxsize=4096)  # a pipeline has few distinct close dates
+def _stored_date(text: str) -> date:
+    return date.fromisoformat(text[:10])
 
 
 async def _upcoming_sessions_of(rep: User) -> list[CoachingSession]:
@@ -184,22 +229,31 @@ async def compare_page(actor: User, old_id: int, new_id: int) -> ComparePage:
     """Two of the rep's own snapshots: what changed from the older to the newer."""
     if old_id == new_id:
         raise Invalid({"__all__": "Choose two different snapshots to compare."})
-    old_view = await get_snapshot(actor, old_id)
-    new_view = await get_snapshot(actor, new_id)
-    if (old_view.snapshot.taken_on, old_id) > (new_view.snapshot.taken_on, new_id):
-        old_view, new_view = new_view, old_view
+    old_snapshot = await _own_snapshot(actor, old_id)
+    new_snapshot = await _own_snapshot(actor, new_id)
+    if (old_snapshot.taken_on, old_id) > (new_snapshot.taken_on, new_id):
+        old_snapshot, new_snapshot = new_snapshot, old_snapshot
     rules = await pipeline_rules()
-    old, new = old_view.records, new_view.records
+    records = await deal_records([old_snapshot.id, new_snapshot.id])
+    old, new = records.get(old_snapshot.id, []), records.get(new_snapshot.id, [])
     currency = main_currency(new or old, rules.default_currency)
     steps = waterfall(old, new, currency=currency)
     return ComparePage(
-        old_view.snapshot,
-        new_view.snapshot,
+        old_snapshot,
+        new_snapshot,
         diff_snapshots(old, new, stage_order=rules.stage_order),
         currency,
         pipeline_waterfall(steps, currency=currency, id_prefix="compare"),
         await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id").limit(50),
     )
+
+
+async def _own_snapshot(actor: User, snapshot_id: int) -> PipelineSnapshot:
+    """One of the actor's own snapshots, checked as `get_snapshot` checks it (its deals are
+    read separately, as records)."""
+    async with logged_together():
+        query = PipelineSnapshot.filter(id=snapshot_id, owner_id=actor.id)
+        return await reveal_one(actor, query, NO_SNAPSHOT)
 
 
 # --- what the coach sees -------------------------------------------------------------------
@@ -250,18 +304,24 @@ async def _brought_before(actor: User, session: CoachingSession) -> SnapshotView
 def _brought_view(
     view: SnapshotView, earlier: SnapshotView | None, default: str, stage_order: Sequence[str]
 ) -> BroughtView:
-    records = view.records
+    records = view.records  # each view's records made once: a snapshot can hold 10,000 deals
+    earlier_records = earlier.records if earlier is not None else None
     tag = f"b{view.snapshot.id}"
     shown = BroughtView(
         view,
         pictures(records, default, stage_order, tag),
-        find_signals(records, today=date.today(), previous=earlier.records if earlier else None),
+        find_signals(records, today=date.today(), previous=earlier_records),
         open_totals(records),
     )
-    if earlier is not None and earlier.snapshot.id != view.snapshot.id:
+    if (
+        earlier is not None
+        and earlier_records is not None
+        and earlier.snapshot.id != view.snapshot.id
+    ):
         shown.since = earlier.snapshot
-        shown.changes = _changes_shown(earlier, view, stage_order)
-        old = [r for r in earlier.records if r.key in view.keys or view.whole]
+        keys = None if view.whole else view.keys
+        shown.changes = _changes_shown(earlier_records, records, keys, stage_order)
+        old = earlier_records if keys is None else [r for r in earlier_records if r.key in keys]
         steps = waterfall(old, records, currency=shown.pictures.currency)
         shown.waterfall = pipeline_waterfall(
             steps, currency=shown.pictures.currency, id_prefix=f"{tag}-moved"
@@ -270,14 +330,18 @@ def _brought_view(
 
 
 def _changes_shown(
-    earlier: SnapshotView, view: SnapshotView, stage_order: Sequence[str]
+    earlier: Sequence[DealRecord],
+    current: Sequence[DealRecord],
+    keys: set[str] | None,
+    stage_order: Sequence[str],
 ) -> SnapshotDiff:
     """Changes between two brought snapshots, told only about deals the coach may see in
-    the newer one (a deal left out of a partial bringing is not "gone")."""
-    changes = diff_snapshots(earlier.records, view.records, stage_order=stage_order)
-    if view.whole:
+    the newer one (`keys`, None when it is brought whole: a deal left out of a partial
+    bringing is not "gone")."""
+    changes = diff_snapshots(earlier, current, stage_order=stage_order)
+    if keys is None:
         return changes
-    kept = [c for c in changes.changes if c.key in view.keys and c.kind != ChangeKind.NEW]
+    kept = [c for c in changes.changes if c.key in keys and c.kind != ChangeKind.NEW]
     return SnapshotDiff(kept)
 
 

@@ -13,6 +13,7 @@ from coaching.errors import Invalid, NotFound, PermissionDenied
 from coaching.models import AccessEvent, ObjectKind, User
 from coaching.pipeline.diff import ChangeKind
 from coaching.pipeline.models import BroughtSnapshot, DealContext, PipelineSnapshot, SnapshotDeal
+from coaching.pipeline.pages import compare_page, deal_records
 from tests.factories import make_deal, make_pairing, make_session, make_snapshot, make_user
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -218,3 +219,45 @@ async def test_a_session_scheduled_under_an_auto_bring_agreement_gets_the_latest
     session = await sessions.schedule_session(coach, pairing.id, form)
     brought = await BroughtSnapshot.filter(session_id=session.id)
     assert [(b.snapshot_id, b.automatic) for b in brought] == [(latest.id, True)]
+
+
+async def test_deal_records_read_the_rows_as_the_models_do() -> None:
+    rep = await make_user("rep")
+    first = await make_snapshot(
+        rep,
+        deals=[
+            make_deal("Acme", close_in_days=None, amount=None, crm_id="0061", next_step=""),
+            make_deal("Globex", status=snapshots.DealStatus.WON, stage="Closed Won"),
+            make_deal("Initech", close_in_days=-3, currency="JPY", amount=1_000),
+            make_deal("Hooli", close_in_days=-3),
+        ],
+    )
+    second = await make_snapshot(rep, deals=[make_deal("Acme")], taken_on=date(2026, 1, 5))
+    found = await deal_records([first.id, second.id])
+    for snapshot in (first, second):
+        models = await SnapshotDeal.filter(snapshot_id=snapshot.id)  # close date, then id
+        assert found[snapshot.id] == [deal.record() for deal in models]
+        assert all(type(r.status) is snapshots.DealStatus for r in found[snapshot.id])
+    assert await deal_records([]) == {}
+
+
+async def test_compare_page_diffs_two_of_the_reps_own_snapshots_only() -> None:
+    rep, coach, _, _ = await _world()
+    old = await make_snapshot(
+        rep,
+        taken_on=date.today() - timedelta(days=14),
+        deals=[make_deal("Acme", close_in_days=10), make_deal("Initech")],
+    )
+    new = await make_snapshot(rep, deals=[make_deal("Acme", close_in_days=40), make_deal("Hooli")])
+    for first, second in ((old.id, new.id), (new.id, old.id)):
+        page = await compare_page(rep, first, second)
+        assert (page.old.id, page.new.id) == (old.id, new.id)
+        names = page.changes.names_by_kind()
+        assert names[ChangeKind.PUSHED_OUT] == ["Acme"]
+        assert names[ChangeKind.NEW] == ["Hooli"]
+        assert names[ChangeKind.DISAPPEARED] == ["Initech"]
+        assert page.currency == "EUR"
+    with pytest.raises(NotFound):
+        await compare_page(coach, old.id, new.id)
+    with pytest.raises(Invalid):
+        await compare_page(rep, old.id, old.id)
