@@ -303,3 +303,33 @@ def test_rep_picks_deals_with_the_keyboard_and_previews_only_those(
     assert_accessible(rosa, axe_js, "the preview of picked deals", "rep-bring-picked-preview")
     rosa.get_by_role("link", name="Not now").first.click()
     expect(rosa.get_by_role("heading", name="Bring it to a session")).to_be_visible()
+
+
+def test_a_file_of_unknown_columns_is_mapped_by_hand(
+    browser_page, live_server: LiveServer, axe_js: Path, tmp_path: Path
+) -> None:
+    """A spreadsheet saved as CSV: the preview asks which column holds what."""
+    sheet = tmp_path / "deals-from-a-spreadsheet.csv"
+    sheet.write_text(
+        "Firma;Deal;Phase;Betrag;Abschluss\n"
+        "Müller GmbH;Rahmenvertrag;Angebot;25.000,00;18.12.2026\n"
+        "Schmidt AG;Wartung;Verhandlung;8.400,00;31.01.2027\n",
+        encoding="utf-8",
+    )
+    rosa = browser_page(ROSA)
+    rosa.goto(live_server("/snapshots/import"))
+    rosa.get_by_label("CSV file").set_input_files(sheet)
+    rosa.get_by_label("Where the file comes from").select_option("generic")
+    rosa.get_by_role("button", name="Preview the import").click()
+    mapping = rosa.get_by_role("group", name="Which column holds what?")
+    expect(mapping).to_be_visible()
+    mapping.get_by_label("Deal name (needed)").select_option("Deal")
+    mapping.get_by_label("Stage (needed)").select_option("Phase")
+    mapping.get_by_label("Amount", exact=True).select_option("Betrag")
+    mapping.get_by_label("Close date").select_option("Abschluss")
+    mapping.get_by_label("Account").select_option("Firma")
+    rosa.get_by_role("button", name="Preview again").click()
+    expect(rosa.get_by_role("button", name="Import 2 deals")).to_be_visible()
+    expect(fact(rosa, "Deals")).to_have_text("2")
+    snap(rosa, "snapshot-flow-mapping")
+    assert_accessible(rosa, axe_js, "the column mapping", "rep-import-mapping")
