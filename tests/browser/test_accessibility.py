@@ -28,8 +28,8 @@ from app.access import Access
 from app.demo import DEMO_PASSWORD
 from app.routes import ROUTES
 from coaching.models import Role
-from tests.browser.axe import axe_violations, describe
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, artifact, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import DESKTOP, LiveServer, sign_in
 from tests.web.route_table import accepts, http_routes
 
 pytestmark = pytest.mark.browser
@@ -181,15 +181,24 @@ EXAMPLES = {
     "pairings:detail": Example(
         link_on("/pairings", r"/pairings/(\d+)"), ("rep", "manager", "admin")
     ),
-    "snapshots:detail": Example(
-        link_on("/snapshots", r"/snapshots/(\d+)", "rep"), ("rep", "manager")
-    ),
+    # A snapshot is its rep's own: the coach sees it only on a session page it was brought to.
+    "snapshots:detail": Example(link_on("/snapshots", r"/snapshots/(\d+)"), ("rep",)),
     "playbooks:detail": Example(PUBLISHED_PLAYBOOK, ("rep", "manager", "trainer", "admin")),
     "playbooks:edit": Example(PUBLISHED_PLAYBOOK, ("trainer",)),
     "auth:accept_invitation": Example(lambda site, _: site.open_invitation, (SIGNED_OUT,)),
     "auth:reset_password": Example(lambda site, _: site.password_reset, (SIGNED_OUT,)),
     "admin:revoke_api_token": Example(lambda site, _: site.api_token, ("admin",)),
 }
+
+
+def two_snapshots(site: Site, role: str) -> str:
+    """The query comparing the role's two newest snapshots (the demo gives Rosa two)."""
+    page = site.page(role)
+    page.goto(site.server("/snapshots"))
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.pathname)")
+    ids = [m.group(1) for href in hrefs if (m := re.fullmatch(r"/snapshots/(\d+)", href))]
+    assert len(ids) >= 2, f"the {role} has fewer than two snapshots: {hrefs}"
+    return f"old={ids[1]}&new={ids[0]}"
 
 
 @dataclass(frozen=True)
@@ -254,7 +263,16 @@ ERROR_PAGES = [
     *(Check(role, "forbidden", path, 403) for role, path in FORBIDDEN_FOR.items()),
     Check(SIGNED_OUT, "invitation-gone", "/invitations/no-such-invitation", 404),
 ]
-CHECKS = route_checks() + ERROR_PAGES
+# Pages a GET route shows differently with a query: two snapshots compared.
+WITH_QUERY = [
+    Check(
+        "rep",
+        "snapshots:compare-two",
+        "/snapshots/compare?{query}",
+        example=Example(two_snapshots, ("rep",)),
+    ),
+]
+CHECKS = route_checks() + WITH_QUERY + ERROR_PAGES
 
 
 @pytest.fixture(scope="module")
@@ -272,20 +290,6 @@ def url_of(site: Site, check: Check) -> str:
         return site.server(check.path)
     value = check.example.find(site, check.role)
     return site.server(re.sub(r"\{[^}]+\}", value, check.path))
-
-
-def assert_accessible(page: Page, axe_js: Path, what: str, shot: str) -> None:
-    """axe-core at 1280 px, then at 390 px (the layout changes), on the loaded page."""
-    found = []
-    for viewport in (DESKTOP, PHONE):
-        page.set_viewport_size(viewport)
-        violations = axe_violations(page, axe_js)
-        if violations:
-            width = viewport["width"]
-            found.append(describe(violations, f"at {width} px"))
-            page.screenshot(path=artifact(f"a11y/{shot}-{width}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
-    assert not found, f"WCAG 2.2 A/AA violations on {what}:\n" + "\n".join(found)
 
 
 def test_every_get_route_is_checked() -> None:
@@ -369,6 +373,39 @@ def end_pairing_open(page: Page, server: LiveServer) -> None:
     page.get_by_role("button", name="Yes, end the pairing").wait_for()
 
 
+def newest_snapshot(page: Page, server: LiveServer) -> None:
+    page.goto(server("/snapshots"))
+    page.get_by_role("link", name="Snapshot of").first.click()
+    page.get_by_role("heading", name="Bring it to a session").wait_for()
+
+
+def picking_deals_to_bring(page: Page, server: LiveServer) -> None:
+    """The deals to pick show once "Only the deals I pick" is chosen (CSS :has)."""
+    newest_snapshot(page, server)
+    page.get_by_label("Only the deals I pick").check()
+    page.get_by_role("group", name="Deals to bring").get_by_role("checkbox").first.wait_for()
+
+
+def deal_context_open(page: Page, server: LiveServer) -> None:
+    newest_snapshot(page, server)
+    page.locator("details.deal-context:not([open]) summary").first.click()
+    page.locator("details.deal-context[open] textarea").first.wait_for()
+
+
+def refused_import(page: Page, server: LiveServer) -> None:
+    page.goto(server("/snapshots/import"))
+    page.get_by_role("button", name="Preview the import").click()
+    page.get_by_role("alert").wait_for()
+
+
+def chart_numbers_open(page: Page, server: LiveServer) -> None:
+    """The coach opens the table under a chart of the snapshot Rosa brought."""
+    page.goto(server("/"))
+    page.get_by_role("link", name="Weekly coaching").first.click()
+    page.get_by_text("Show the numbers as a table").first.click()
+    page.locator("details.chart-table[open] table").first.wait_for()
+
+
 STATES_AFTER_ACTING = {
     "share-box-open": ("rep", share_box_open),
     "end-pairing-open": ("manager", end_pairing_open),
@@ -378,6 +415,10 @@ STATES_AFTER_ACTING = {
     "journal-entry-refused": ("rep", refused_journal_entry),
     "schedule-refused": ("manager", refused_schedule),
     "people-search-refused": ("admin", refused_search),
+    "bring-picking-deals": ("rep", picking_deals_to_bring),
+    "deal-context-open": ("rep", deal_context_open),
+    "import-refused": ("rep", refused_import),
+    "chart-numbers-open": ("manager", chart_numbers_open),
 }
 
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, artifact, sign_in
+from tests.browser.screens import UNLABELLED_CONTROLS, check_phone_width, snap
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +35,7 @@ class Screen:
     path: str
     click: str | None = None  # then follow the first link with this accessible name
     status: int = 200
+    then: str | None = None  # and then the first link with this name on the page reached
 
 
 SCREENS = [
@@ -70,25 +72,20 @@ SCREENS = [
     Screen("not-found", REP, "/no-such-page", status=404),
     Screen("forbidden", REP, "/admin/people", status=403),
     Screen("snapshot-rep", REP, "/snapshots", click="Snapshot of"),
+    Screen("snapshot-import-rep", REP, "/snapshots/import"),
+    Screen("snapshot-compare-choose-rep", REP, "/snapshots/compare"),
+    Screen(
+        "snapshot-compare-rep",
+        REP,
+        "/snapshots",
+        click="Snapshot of",
+        then="See how the pipeline moved",
+    ),
+    Screen("pipeline-manager", MANAGER, "/snapshots"),
     Screen("pairing-manager", MANAGER, "/pairings", click="Maya Okafor coaches"),
     Screen("playbooks-trainer", TRAINER, "/playbooks"),
     Screen("pairings-admin", ADMIN, "/pairings"),
 ]
-
-UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML.slice(0, 120))"""
-
-OVERFLOW = """() => ({
-  scrollWidth: document.documentElement.scrollWidth,
-  innerWidth: window.innerWidth,
-  wide: [...document.querySelectorAll('body *')]
-    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-    .filter(el => !el.closest('.table-wrap, .mainnav'))
-    .slice(0, 5).map(el => el.tagName.toLowerCase() + '.' + el.className),
-})"""
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +133,9 @@ def check_screen(page: Page, screen: Screen, live_server: LiveServer) -> None:
     if screen.click:
         page.get_by_role("link", name=screen.click).first.click()
         page.wait_for_load_state()
+        if screen.then:
+            page.get_by_role("link", name=screen.then).first.click()
+            page.wait_for_load_state()
     else:
         assert response.status == screen.status
 
@@ -144,9 +144,7 @@ def check_screen(page: Page, screen: Screen, live_server: LiveServer) -> None:
 
     page.set_viewport_size(PHONE)
     page.screenshot(path=artifact(f"screens/{screen.name}-phone.png"), full_page=True)
-    overflow = page.evaluate(OVERFLOW)
-    assert overflow["scrollWidth"] <= overflow["innerWidth"], overflow
-    assert overflow["wide"] == [], f"elements wider than the phone: {overflow}"
+    check_phone_width(page)
 
 
 def test_invitation_screens(live_server: LiveServer, browser_of, chromium: Browser) -> None:
@@ -171,8 +169,7 @@ def test_invitation_screens(live_server: LiveServer, browser_of, chromium: Brows
         assert page.evaluate(UNLABELLED_CONTROLS) == []
         page.set_viewport_size(PHONE)
         page.screenshot(path=artifact("screens/invitation-accept-phone.png"), full_page=True)
-        overflow = page.evaluate(OVERFLOW)
-        assert overflow["scrollWidth"] <= overflow["innerWidth"], overflow
+        check_phone_width(page)
     finally:
         context.close()
 
@@ -181,19 +178,6 @@ def test_invitation_screens(live_server: LiveServer, browser_of, chromium: Brows
 
 RESET_PERSON = ("jonas@example.com", "Jonas Berg")  # no other browser test signs in as Jonas
 SLOWED_PERSON = ("priya@example.com", "Priya Nair")
-
-
-def snap(page: Page, name: str) -> None:
-    """Screenshot at laptop and phone width with the checks every screen gets."""
-    page.set_viewport_size(DESKTOP)
-    page.screenshot(path=artifact(f"screens/{name}-desktop.png"), full_page=True)
-    assert page.evaluate(UNLABELLED_CONTROLS) == [], "form controls without a label"
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=artifact(f"screens/{name}-phone.png"), full_page=True)
-    overflow = page.evaluate(OVERFLOW)
-    assert overflow["scrollWidth"] <= overflow["innerWidth"], overflow
-    assert overflow["wide"] == [], f"elements wider than the phone: {overflow}"
-    page.set_viewport_size(DESKTOP)
 
 
 def test_copy_button_copies_the_link_and_without_javascript_the_field_is_there(
