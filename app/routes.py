@@ -186,6 +186,12 @@ ROUTES = [
         methods=POST,
     ),
     page(
+        "/sessions/{id:id}/deals",
+        snapshots.brought_deals,
+        name="sessions:brought_deals",
+        access=SIGNED_IN,
+    ),
+    page(
         "/snapshots/{id:id}/take-back",
         snapshots.take_back,
         name="snapshots:take_back",

@@ -11,8 +11,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.security import read_form
-from app.web import form_id, form_list, form_of, me, redirect, render, render_invalid
-from coaching import imports, snapshots
+from app.web import (
+    form_id,
+    form_list,
+    form_of,
+    me,
+    query_int,
+    redirect,
+    render,
+    render_invalid,
+)
+from coaching import imports, sessions, snapshots
 from coaching.errors import Invalid
 from coaching.pipeline import pages as pipeline_pages
 from coaching.pipeline.formats import MAX_FILE_BYTES, MAX_ROWS, ColumnMapping, FileFormat
@@ -297,3 +306,18 @@ async def auto_bring(request: Request) -> Response:
         else "Snapshots will go to sessions only when you bring them."
     )
     return redirect(request, "snapshots:index", message)
+
+
+async def brought_deals(request: Request) -> Response:
+    """Every deal brought to a session from one snapshot (the newest unless `snapshot`
+    says), a page at a time."""
+    user = me(request)
+    session = await sessions.load_session(user, request.path_params["id"])
+    try:
+        snapshot_id = form_id(request.query_params.get("snapshot", ""))
+    except ValueError:
+        snapshot_id = 0  # names no snapshot: a 404 below
+    page = await pipeline_pages.brought_deals_page(
+        user, session, snapshot_id, query_int(request, "page")
+    )
+    return render(request, "snapshots/brought_deals.html", page=page)

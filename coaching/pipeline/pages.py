@@ -9,7 +9,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 from coaching.access import logged_together
 from coaching.clock import now
@@ -27,9 +26,17 @@ from coaching.pipeline.diff import ChangeKind, SnapshotDiff, diff_snapshots, wat
 from coaching.pipeline.models import BroughtSnapshot, PipelineSnapshot, SnapshotDeal
 from coaching.pipeline.signals import Signal, find_signals
 from coaching.policy.reveal import reveal, reveal_one
-from coaching.snapshots import NO_SNAPSHOT, SnapshotView, brought_to_session, get_snapshot
+from coaching.snapshots import (
+    NO_SNAPSHOT,
+    SnapshotView,
+    brought_to_session,
+    deal_records,
+    get_snapshot,
+)
 
-HISTORY = 6  # older snapshots looked at for "pushed out again" and "same stage"
+HISTORY = 6
+DEALS_ON_SESSION_PAGE = 25
+DEALS_PER_PAGE = 100  # older snapshots looked at for "pushed out again" and "same stage"
 
 
 def main_currency(records: Sequence[DealRecord], default: str) -> str:
@@ -149,59 +156,6 @@ async def snapshot_page(actor: User, snapshot_id: int) -> SnapshotPage:
     )
 
 
-_DEAL_COLUMNS = (
-    "snapshot_id", "key", "crm_id", "name", "account", "stage", "status", "amount_minor",
-    "currency", "close_date", "probability", "next_step", "line",
-)  # fmt: skip
-_STATUSES = {status.value: status for status in DealStatus}
-
-
-async def deal_records(snapshot_ids: Sequence[int]) -> dict[int, list[DealRecord]]:
-    """The deals of several of the actor's own snapshots (their ids already checked), in one
-    query and in the order `SnapshotDeal` lists them (close date, then id). Records are made
-    straight from the rows, without model objects in between: for a 10,000-deal snapshot
-    that is several times faster than `SnapshotDeal.filter(...)` and `record()`."""
-    found: dict[int, list[DealRecord]] = defaultdict(list)
-    if not snapshot_ids:
-        return found
-    db = SnapshotDeal._choose_db()
-    postgres = db.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(snapshot_ids) + 1))
-    columns = ", ".join(f'"{column}"' for column in _DEAL_COLUMNS)
-    sql = (
-        f'SELECT {columns} FROM "snapshot_deals" WHERE "snapshot_id" IN ({marks}) '
-        'ORDER BY "close_date" ASC, "id" ASC'
-    )
-    _, rows = await db.execute_query(sql, list(snapshot_ids))
-    statuses, as_date = _STATUSES, _stored_date
-    for (snapshot_id, key, crm_id, name, account, stage, status, amount_minor, currency,
-         close_date, probability, next_step, line) in rows:  # fmt: skip
-        if close_date is not None and not isinstance(close_date, date):
-            close_date = as_date(close_date)  # SQLite gives the text it stored
-        found[snapshot_id].append(
-            DealRecord(
-                key,
-                crm_id,
-                name,
-                account,
-                stage,
-                statuses[status],
-                amount_minor,
-                currency,
-                close_date,
-                probability,
-                next_step,
-                line,
-            )
-        )
-    return found
-
-
-@lru_cache(maxsize=4096)  # a pipeline has few distinct close dates
-def _stored_date(text: str) -> date:
-    return date.fromisoformat(text[:10])
-
-
 async def _upcoming_sessions_of(rep: User) -> list[CoachingSession]:
     return (
         await CoachingSession.filter(
@@ -271,6 +225,16 @@ class BroughtView:
     changes: SnapshotDiff | None = None
     waterfall: Chart | None = None
 
+    @property
+    def first_deals(self) -> list[SnapshotDeal | DealRecord]:
+        """The deals the page lists: those the rep wants help with first; the rest are a
+        click away (a thousand rows help nobody in a conversation)."""
+        return self.view.wanted_first[:DEALS_ON_SESSION_PAGE]
+
+    @property
+    def more_deals(self) -> int:
+        return max(len(self.view.deals) - DEALS_ON_SESSION_PAGE, 0)
+
 
 async def session_snapshots(actor: User, session: CoachingSession) -> list[BroughtView]:
     """The snapshots brought to the session, with what changed since the snapshot brought
@@ -297,7 +261,7 @@ async def _brought_before(actor: User, session: CoachingSession) -> SnapshotView
     found = await reveal(actor, query)
     if not found:
         return None
-    views = await brought_to_session(actor, found[0].session_id)
+    views = await brought_to_session(actor, found[0].session_id, with_contexts=False)
     return views[-1] if views else None
 
 
@@ -373,10 +337,33 @@ async def bring_preview(
         wanted = set(deal_ids)
         if not wanted:
             raise Invalid({"deal_ids": "Pick at least one deal, or bring the whole snapshot."})
-        view = SnapshotView(
-            view.snapshot, [d for d in view.deals if d.id in wanted], view.contexts, whole=False
-        )
+        picked = [d for d in view.deals if isinstance(d, SnapshotDeal) and d.id in wanted]
+        view = SnapshotView(view.snapshot, picked, view.contexts, whole=False)
     earlier = await _brought_before(actor, session)
     rules = await pipeline_rules()
     shown = _brought_view(view, earlier, rules.default_currency, rules.stage_order)
     return BringPreview(session, shown, deal_ids is None)
+
+
+@dataclass
+class BroughtDealsPage:
+    session: CoachingSession
+    view: SnapshotView
+    deals: list[SnapshotDeal | DealRecord]
+    page: int
+    has_next: bool
+
+
+async def brought_deals_page(
+    actor: User, session: CoachingSession, snapshot_id: int | None, page: int
+) -> BroughtDealsPage:
+    """Every deal brought to the session from one snapshot (None: the newest brought), a
+    page at a time."""
+    views = await brought_to_session(actor, session.id)
+    wanted = [v for v in views if snapshot_id is None or v.snapshot.id == snapshot_id]
+    view = wanted[-1] if wanted else None
+    if view is None:
+        raise NotFound("That snapshot isn't brought to this session.")
+    start = (page - 1) * DEALS_PER_PAGE
+    deals = view.wanted_first[start : start + DEALS_PER_PAGE]
+    return BroughtDealsPage(session, view, deals, page, len(view.deals) > start + DEALS_PER_PAGE)

@@ -183,6 +183,8 @@ EXAMPLES = {
     ),
     # A snapshot is its rep's own: the coach sees it only on a session page it was brought to.
     "snapshots:detail": Example(link_on("/snapshots", r"/snapshots/(\d+)"), ("rep",)),
+    # The demo's next session has a snapshot brought: all its deals, page one.
+    "sessions:brought_deals": Example(link_on("/sessions", r"/sessions/(\d+)"), ("rep", "manager")),
     "playbooks:detail": Example(PUBLISHED_PLAYBOOK, ("rep", "manager", "trainer", "admin")),
     "playbooks:edit": Example(PUBLISHED_PLAYBOOK, ("trainer",)),
     "auth:accept_invitation": Example(lambda site, _: site.open_invitation, (SIGNED_OUT,)),

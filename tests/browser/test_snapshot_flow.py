@@ -133,7 +133,7 @@ def brought_snapshot(page: Page) -> Locator:
     shown = region.get_by_role("article", name=f"Snapshot of {day(TAKEN_ON)}")
     expect(shown).to_be_visible()
     expect(
-        shown.get_by_role("heading", name=re.compile(r"^Since your last session"))
+        shown.get_by_role("heading", name=re.compile(r"^Since the last session"))
     ).to_be_visible()
     new = shown.get_by_role("region", name="New deals")
     expect(new).to_contain_text("Stark onboarding")
@@ -209,7 +209,7 @@ def test_rep_imports_a_snapshot_brings_it_and_her_coach_sees_it(
     expect(rosa.get_by_role("heading", level=1)).to_have_text("What Maya Okafor will see")
     preview = rosa.locator(".preview-frame")
     expect(
-        preview.get_by_role("heading", name=re.compile(r"^Since your last session"))
+        preview.get_by_role("heading", name=re.compile(r"^Since the last session"))
     ).to_be_visible()
     expect(preview.get_by_role("img", name="Open pipeline by stage (EUR)")).to_be_visible()
     snap(rosa, "snapshot-flow-bring-preview")

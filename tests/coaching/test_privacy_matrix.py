@@ -342,11 +342,11 @@ async def read_outcomes(actor: User, world: World, variant: str) -> dict[str, bo
         outcomes["brought_to_session"] = obj.snapshot_id in {v.snapshot.id for v in seen}
     elif kind == "deal":
         seen = await snapshots.brought_to_session(actor, world.objects["session"].id)
-        on_page = {d.id for v in seen for d in v.deals}
+        on_page = {d.key for v in seen for d in v.deals}  # every deal of the world has its name
         if is_owner:
             own = await snapshots.get_snapshot(actor, obj.snapshot_id)
-            on_page |= {d.id for d in own.deals}
-        outcomes["what the actor is shown"] = obj.pk in on_page
+            on_page |= {d.key for d in own.deals}
+        outcomes["what the actor is shown"] = obj.key in on_page
     elif kind == "pairing":
         outcomes["get_pairing"] = not await refused(pairings.get_pairing(actor, obj.pk))
     elif kind == "playbook":

@@ -261,3 +261,25 @@ async def test_compare_page_diffs_two_of_the_reps_own_snapshots_only() -> None:
         await compare_page(coach, old.id, new.id)
     with pytest.raises(Invalid):
         await compare_page(rep, old.id, old.id)
+
+
+async def test_the_session_page_lists_25_deals_and_the_rest_page_by_page(app, browser) -> None:
+    rep, coach, _, session = await _world()
+    deals = [make_deal(f"Deal {i:03}", close_in_days=i) for i in range(130)]
+    snap = await make_snapshot(rep, deals=deals)
+    brought = await SnapshotDeal.get(snapshot_id=snap.id, name="Deal 129")
+    await snapshots.save_deal_context(rep, snap.id, brought.id, "Stuck in legal", True)
+    await snapshots.bring_to_session(rep, snap.id, session.id)
+    await browser.login(coach)
+    page = (await browser.get(f"/sessions/{session.id}")).text
+    assert page.count('data-label="Deal"') == 25
+    assert page.index("Deal 129") < page.index("Deal 000")  # help wanted comes first
+    assert "See all 130 deals" in page
+    url = f"/sessions/{session.id}/deals?snapshot={snap.id}"
+    first, second = (await browser.get(url)).text, (await browser.get(url + "&page=2")).text
+    assert first.count('data-label="Deal"') == 100 and second.count('data-label="Deal"') == 30
+    assert "Next" in first and "Deal 099" in second
+    outsider = await make_user("manager")
+    browser.client.cookies.clear()
+    await browser.login(outsider)
+    assert (await browser.get(url)).status_code == 404
