@@ -233,23 +233,23 @@ def evolve(deals: list[DealRecord], seed: int = 1, size: int | None = None) -> l
         if roll < 0.03:
             continue  # no longer in the export
         if roll < 0.08 and is_open:
-            deal = dataclasses.replace(deal, stage="Closed Won", status=DealStatus.WON,
+            deal = deal._replace(stage="Closed Won", status=DealStatus.WON,
                                        probability=100)  # fmt: skip
         elif roll < 0.11 and is_open:
-            deal = dataclasses.replace(deal, stage="Closed Lost", status=DealStatus.LOST,
+            deal = deal._replace(stage="Closed Lost", status=DealStatus.LOST,
                                        probability=0)  # fmt: skip
         elif roll < 0.21 and is_open:
             stage, probability = rng.choice(_OPEN_STAGES)
-            deal = dataclasses.replace(deal, stage=stage, probability=probability)
+            deal = deal._replace(stage=stage, probability=probability)
         elif roll < 0.36 and deal.close_date:
             later_date = deal.close_date + timedelta(days=rng.randrange(7, 60))
-            deal = dataclasses.replace(deal, close_date=later_date)
+            deal = deal._replace(close_date=later_date)
         elif roll < 0.41 and deal.close_date:
             earlier = deal.close_date - timedelta(days=rng.randrange(1, 20))
-            deal = dataclasses.replace(deal, close_date=earlier)
+            deal = deal._replace(close_date=earlier)
         elif roll < 0.51 and deal.amount_minor:
             amount = int(deal.amount_minor * rng.choice([0.5, 0.8, 1.1, 1.5]))
-            deal = dataclasses.replace(deal, amount_minor=amount)
+            deal = deal._replace(amount_minor=amount)
         later.append(deal)
     new_deals = max(1, len(deals) * 3 // 100) if size is None else size - len(later)
     later = later[:size] if size is not None else later

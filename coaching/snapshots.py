@@ -19,6 +19,7 @@ from coaching.identity import audit
 from coaching.identity.models import AuditAction, Role, User
 from coaching.models import CoachingSession, Pairing, PairingStatus
 from coaching.pipeline.deals import DealRecord, DealStatus
+from coaching.pipeline.memo import Memo
 from coaching.pipeline.models import (
     BroughtDeal,
     BroughtSnapshot,
@@ -304,6 +305,9 @@ class SnapshotView:
     deals: Sequence[SnapshotDeal] | Sequence[DealRecord]
     contexts: dict[str, DealContext] = field(default_factory=dict)
     whole: bool = True
+    # What identifies the deals shown for good (see coaching/pipeline/memo.py); None for a
+    # selection not saved yet (the rep's preview).
+    content_key: tuple[object, ...] | None = None
 
     @cached_property
     def records(self) -> list[DealRecord]:
@@ -375,11 +379,39 @@ async def brought_to_session(
     everything = [d for b in shown for d in deals[b.id]]
     owner_id = broughts[0].snapshot.owner_id
     contexts = await _contexts(owner_id, everything) if with_contexts else {}
-    return [SnapshotView(b.snapshot, deals[b.id], contexts, b.whole) for b in shown]
+    return [
+        SnapshotView(b.snapshot, deals[b.id], contexts, b.whole, _content_key(b)) for b in shown
+    ]
+
+
+def _content_key(brought: BroughtSnapshot) -> tuple[object, ...]:
+    snapshot = brought.snapshot
+    return (brought.id, brought.brought_at, snapshot.id, snapshot.content_hash)
+
+
+_BROUGHT_DEALS: Memo[list[DealRecord]] = Memo(size=64)
 
 
 async def _deals_brought(broughts: Sequence[BroughtSnapshot]) -> dict[int, list[DealRecord]]:
-    """Deals per bringing: every deal of a whole snapshot, else the picked ones."""
+    """Deals per bringing (every deal of a whole snapshot, else the picked ones), read once
+    per bringing: they cannot change."""
+    result: dict[int, list[DealRecord]] = {}
+    missing = []
+    for brought in broughts:
+        found = _BROUGHT_DEALS.find(_content_key(brought))
+        if found is None:
+            missing.append(brought)
+        else:
+            result[brought.id] = found
+    read = await _read_deals_brought(missing)
+    for brought in missing:
+        _BROUGHT_DEALS.keep(_content_key(brought), read[brought.id])
+    return result | read
+
+
+async def _read_deals_brought(
+    broughts: Sequence[BroughtSnapshot],
+) -> dict[int, list[DealRecord]]:
     result: dict[int, list[DealRecord]] = {b.id: [] for b in broughts}
     whole = {b.snapshot_id: b.id for b in broughts if b.whole}
     for snapshot_id, records in (await deal_records(list(whole))).items():

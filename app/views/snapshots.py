@@ -320,4 +320,8 @@ async def brought_deals(request: Request) -> Response:
     page = await pipeline_pages.brought_deals_page(
         user, session, snapshot_id, query_int(request, "page")
     )
-    return render(request, "snapshots/brought_deals.html", page=page)
+    signals = {signal.id.value for signal in page.shown.signals}
+    playbooks = await library.for_signals(user, signals)
+    return render(
+        request, "snapshots/brought_deals.html", page=page, playbooks_for_signals=playbooks
+    )

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from .deals import DealRecord, DealStatus
 from .wording import n_deals
@@ -55,8 +56,7 @@ class ChangeKind(StrEnum):
 KIND_ORDER = {kind: index for index, kind in enumerate(ChangeKind)}
 
 
-@dataclass(frozen=True, slots=True)
-class DealChange:
+class DealChange(NamedTuple):  # a tuple: a diff of 10,000 deals makes thousands of these
     kind: ChangeKind
     key: str
     name: str

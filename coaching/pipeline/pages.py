@@ -23,6 +23,7 @@ from coaching.pipeline.charts import (
 )
 from coaching.pipeline.deals import DealRecord, DealStatus, from_minor
 from coaching.pipeline.diff import ChangeKind, SnapshotDiff, diff_snapshots, waterfall
+from coaching.pipeline.memo import Memo
 from coaching.pipeline.models import BroughtSnapshot, PipelineSnapshot, SnapshotDeal
 from coaching.pipeline.signals import Signal, find_signals
 from coaching.policy.reveal import reveal, reveal_one
@@ -265,32 +266,63 @@ async def _brought_before(actor: User, session: CoachingSession) -> SnapshotView
     return views[-1] if views else None
 
 
+@dataclass(frozen=True)
+class _Analysis:
+    """What the session page works out from the deals: the same for the same deals."""
+
+    pictures: Pictures
+    signals: list[Signal]
+    totals: dict[str, str]
+    since: PipelineSnapshot | None = None
+    changes: SnapshotDiff | None = None
+    waterfall: Chart | None = None
+
+
+_ANALYSES: Memo[_Analysis] = Memo(size=64)
+
+
 def _brought_view(
     view: SnapshotView, earlier: SnapshotView | None, default: str, stage_order: Sequence[str]
 ) -> BroughtView:
+    def analyse() -> _Analysis:
+        return _analyse(view, earlier, default, stage_order)
+
+    if view.content_key is None or (earlier is not None and earlier.content_key is None):
+        found = analyse()  # a preview of a choice not saved: nothing to keep
+    else:
+        key = (
+            view.content_key,
+            earlier.content_key if earlier else None,
+            date.today(),  # "close date passed" moves with the calendar
+            default,
+            tuple(stage_order),
+        )
+        found = _ANALYSES.get(key, analyse)
+    return BroughtView(view, found.pictures, found.signals, found.totals, found.since,
+                       found.changes, found.waterfall)  # fmt: skip
+
+
+def _analyse(
+    view: SnapshotView, earlier: SnapshotView | None, default: str, stage_order: Sequence[str]
+) -> _Analysis:
     records = view.records  # each view's records made once: a snapshot can hold 10,000 deals
     earlier_records = earlier.records if earlier is not None else None
     tag = f"b{view.snapshot.id}"
-    shown = BroughtView(
-        view,
-        pictures(records, default, stage_order, tag),
-        find_signals(records, today=date.today(), previous=earlier_records),
+    drawn = pictures(records, default, stage_order, tag)
+    signals = find_signals(records, today=date.today(), previous=earlier_records)
+    if earlier is None or earlier_records is None or earlier.snapshot.id == view.snapshot.id:
+        return _Analysis(drawn, signals, open_totals(records))
+    keys = None if view.whole else view.keys
+    old = earlier_records if keys is None else [r for r in earlier_records if r.key in keys]
+    steps = waterfall(old, records, currency=drawn.currency)
+    return _Analysis(
+        drawn,
+        signals,
         open_totals(records),
+        since=earlier.snapshot,
+        changes=_changes_shown(earlier_records, records, keys, stage_order),
+        waterfall=pipeline_waterfall(steps, currency=drawn.currency, id_prefix=f"{tag}-moved"),
     )
-    if (
-        earlier is not None
-        and earlier_records is not None
-        and earlier.snapshot.id != view.snapshot.id
-    ):
-        shown.since = earlier.snapshot
-        keys = None if view.whole else view.keys
-        shown.changes = _changes_shown(earlier_records, records, keys, stage_order)
-        old = earlier_records if keys is None else [r for r in earlier_records if r.key in keys]
-        steps = waterfall(old, records, currency=shown.pictures.currency)
-        shown.waterfall = pipeline_waterfall(
-            steps, currency=shown.pictures.currency, id_prefix=f"{tag}-moved"
-        )
-    return shown
 
 
 def _changes_shown(
@@ -348,22 +380,27 @@ async def bring_preview(
 @dataclass
 class BroughtDealsPage:
     session: CoachingSession
-    view: SnapshotView
+    shown: BroughtView
     deals: list[SnapshotDeal | DealRecord]
     page: int
     has_next: bool
+
+    @property
+    def view(self) -> SnapshotView:
+        return self.shown.view
 
 
 async def brought_deals_page(
     actor: User, session: CoachingSession, snapshot_id: int | None, page: int
 ) -> BroughtDealsPage:
-    """Every deal brought to the session from one snapshot (None: the newest brought), a
-    page at a time."""
-    views = await brought_to_session(actor, session.id)
-    wanted = [v for v in views if snapshot_id is None or v.snapshot.id == snapshot_id]
-    view = wanted[-1] if wanted else None
-    if view is None:
+    """Everything about one snapshot brought to the session (None: the newest brought):
+    every change and question, and its deals a page at a time."""
+    shown = await session_snapshots(actor, session)
+    wanted = [b for b in shown if snapshot_id is None or b.view.snapshot.id == snapshot_id]
+    if not wanted:
         raise NotFound("That snapshot isn't brought to this session.")
+    brought = wanted[-1]
     start = (page - 1) * DEALS_PER_PAGE
-    deals = view.wanted_first[start : start + DEALS_PER_PAGE]
-    return BroughtDealsPage(session, view, deals, page, len(view.deals) > start + DEALS_PER_PAGE)
+    deals = brought.view.wanted_first[start : start + DEALS_PER_PAGE]
+    more = len(brought.view.deals) > start + DEALS_PER_PAGE
+    return BroughtDealsPage(session, brought, deals, page, more)

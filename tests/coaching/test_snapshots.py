@@ -274,7 +274,7 @@ async def test_the_session_page_lists_25_deals_and_the_rest_page_by_page(app, br
     page = (await browser.get(f"/sessions/{session.id}")).text
     assert page.count('data-label="Deal"') == 25
     assert page.index("Deal 129") < page.index("Deal 000")  # help wanted comes first
-    assert "See all 130 deals" in page
+    assert "See every change, question and deal (130 deals)" in page
     url = f"/sessions/{session.id}/deals?snapshot={snap.id}"
     first, second = (await browser.get(url)).text, (await browser.get(url + "&page=2")).text
     assert first.count('data-label="Deal"') == 100 and second.count('data-label="Deal"') == 30
@@ -283,3 +283,20 @@ async def test_the_session_page_lists_25_deals_and_the_rest_page_by_page(app, br
     browser.client.cookies.clear()
     await browser.login(outsider)
     assert (await browser.get(url)).status_code == 404
+
+
+async def test_bringing_again_with_other_deals_shows_the_new_choice_at_once() -> None:
+    """What a bringing shows is kept in memory (pipeline/memo.py); a new choice is a new
+    bringing, never the old one's memory."""
+    rep, coach, _, session = await _world()
+    snap = await make_snapshot(rep, deals=[make_deal("Acme"), make_deal("Globex")])
+    acme = await SnapshotDeal.get(snapshot_id=snap.id, name="Acme")
+    globex = await SnapshotDeal.get(snapshot_id=snap.id, name="Globex")
+    for picked, name in ((acme, "Acme"), (globex, "Globex"), (acme, "Acme")):
+        await snapshots.bring_to_session(rep, snap.id, session.id, [picked.id])
+        for _ in range(2):
+            page = await sessions.get_session_page(coach, session.id)
+            assert [d.name for d in page.snapshots[0].view.deals] == [name]
+    await snapshots.bring_to_session(rep, snap.id, session.id)
+    page = await sessions.get_session_page(coach, session.id)
+    assert {d.name for d in page.snapshots[0].view.deals} == {"Acme", "Globex"}

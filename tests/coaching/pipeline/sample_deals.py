@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,7 +31,7 @@ def deal(name: str = "Renewal", **fields: Any) -> DealRecord:
 
 
 def changed(record: DealRecord, **fields: Any) -> DealRecord:
-    return replace(record, **fields)
+    return record._replace(**fields)
 
 
 def random_deal(rng: random.Random, number: int) -> DealRecord:
