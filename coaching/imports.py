@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from coaching.clock import now
+from coaching.compiled import Shape
 from coaching.errors import Invalid, NotFound
 from coaching.identity.accounts import normalise_email, with_roles
 from coaching.identity.models import Role, User
@@ -77,9 +78,12 @@ def too_large(size: int) -> ImportProblem | None:
     return ImportProblem(0, "", f"The file is too large: the limit is {limit} MB.")
 
 
+SETTINGS = Shape(lambda: PipelineSettings.all().limit(1))
+
+
 async def pipeline_rules() -> PipelineRules:
     """The organisation's stage vocabulary, with the defaults where it says nothing."""
-    row = await PipelineSettings.first()
+    row = await SETTINGS.first()
     if row is None:
         return PipelineRules()
     defaults = PipelineRules()

@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 
 from coaching.access import logged_together
 from coaching.clock import now
+from coaching.compiled import Shape
 from coaching.db import lock, transaction
 from coaching.errors import Conflict, Invalid, NotFound
 from coaching.identity import audit
@@ -350,8 +351,18 @@ async def _contexts(
     if not deals:
         return {}
     keys = {deal.key for deal in deals}
-    found = await DealContext.filter(owner_id=owner_id)
+    found = await CONTEXTS_OF.all(owner_id)
     return {ctx.key: ctx for ctx in found if ctx.key in keys}
+
+
+# The session page's queries, compiled once (coaching/compiled.py).
+BROUGHT_TO = Shape(
+    lambda session_id: BroughtSnapshot.filter(session_id=session_id).select_related("snapshot")
+)
+SNAPSHOTS_BROUGHT_TO = Shape(
+    lambda session_id: PipelineSnapshot.filter(broughts__session_id=session_id)
+)
+CONTEXTS_OF = Shape(lambda owner_id: DealContext.filter(owner_id=owner_id))
 
 
 async def brought_to_session(
@@ -361,15 +372,10 @@ async def brought_to_session(
     brought); every read by the coach is logged. The bringings are revealed through their
     policy, then their deals read: all of a whole snapshot, the picks of a partial one."""
     async with logged_together():
-        broughts = await reveal(
-            actor,
-            BroughtSnapshot.filter(session_id=session_id).select_related("snapshot"),
-        )
+        broughts = await reveal(actor, BROUGHT_TO, session_id)
         if not broughts:
             return []
-        snapshots = await reveal(
-            actor, PipelineSnapshot.filter(id__in=[b.snapshot_id for b in broughts])
-        )
+        snapshots = await reveal(actor, SNAPSHOTS_BROUGHT_TO, session_id)
     visible = {s.id for s in snapshots}
     shown = sorted(
         (b for b in broughts if b.snapshot_id in visible),
@@ -382,6 +388,21 @@ async def brought_to_session(
     return [
         SnapshotView(b.snapshot, deals[b.id], contexts, b.whole, _content_key(b)) for b in shown
     ]
+
+
+async def view_of_brought(actor: User, brought: BroughtSnapshot) -> SnapshotView | None:
+    """One bringing the actor was shown, without the rep's words: its snapshot's read is
+    checked and logged, its deals read once per process."""
+    async with logged_together():
+        snapshots = await reveal(actor, SNAPSHOTS_BROUGHT_TO, brought.session_id)
+    snapshot = next((s for s in snapshots if s.id == brought.snapshot_id), None)
+    if snapshot is None:
+        return None
+    brought.snapshot = snapshot
+    deals = await _deals_brought([brought])
+    return SnapshotView(
+        brought.snapshot, deals[brought.id], {}, brought.whole, _content_key(brought)
+    )
 
 
 def _content_key(brought: BroughtSnapshot) -> tuple[object, ...]:

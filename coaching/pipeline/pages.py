@@ -12,6 +12,7 @@ from datetime import date
 
 from coaching.access import logged_together
 from coaching.clock import now
+from coaching.compiled import Shape
 from coaching.errors import Invalid, NotFound
 from coaching.imports import pipeline_rules
 from coaching.models import CoachingSession, Pairing, PairingStatus, User
@@ -33,6 +34,7 @@ from coaching.snapshots import (
     brought_to_session,
     deal_records,
     get_snapshot,
+    view_of_brought,
 )
 
 HISTORY = 6
@@ -249,21 +251,23 @@ async def session_snapshots(actor: User, session: CoachingSession) -> list[Broug
     return [_brought_view(v, earlier, rules.default_currency, rules.stage_order) for v in views]
 
 
-async def _brought_before(actor: User, session: CoachingSession) -> SnapshotView | None:
-    """What was brought to the pairing's last session before this one, as the actor saw it."""
-    query = (
-        BroughtSnapshot.filter(
-            session__pairing_id=session.pairing_id, session__starts_at__lt=session.starts_at
-        )
+BROUGHT_BEFORE = Shape(
+    lambda pairing_id, starts_at: (
+        BroughtSnapshot.filter(session__pairing_id=pairing_id, session__starts_at__lt=starts_at)
         .select_related("session")
         .order_by("-session__starts_at", "-id")
         .limit(1)
     )
-    found = await reveal(actor, query)
+)
+
+
+async def _brought_before(actor: User, session: CoachingSession) -> SnapshotView | None:
+    """What was brought last to the pairing's sessions before this one, as the actor saw
+    it (its read logged like any other)."""
+    found = await reveal(actor, BROUGHT_BEFORE, session.pairing_id, session.starts_at)
     if not found:
         return None
-    views = await brought_to_session(actor, found[0].session_id, with_contexts=False)
-    return views[-1] if views else None
+    return await view_of_brought(actor, found[0])
 
 
 @dataclass(frozen=True)
