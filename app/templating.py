@@ -95,6 +95,11 @@ def money(minor: int | None, currency: str) -> str:
     return f"{from_minor(minor, currency):,.0f} {currency}"
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 deal", "1,250 deals" (nouns that take an s)."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else "—"
 
@@ -108,7 +113,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processors=[_context])
     env = templates.env
     env.globals["url_for"] = url_for  # Starlette's builds from the Host header
-    env.filters.update(local=local, local_iso=local_iso, money=money, day=day)
+    env.filters.update(local=local, local_iso=local_iso, money=money, day=day, plural=plural)
     env.globals["can"] = can_in_template
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -37,7 +37,7 @@ from coaching.pipeline.rows import (
     NEXT_STEP_LIMIT,
     STAGE_LIMIT,
 )
-from coaching.pipeline.values import clean_text, currency_code
+from coaching.pipeline.values import clean_text, currency_code, plausible_date
 from coaching.snapshots import (
     Imported,
     ImportOrigin,
@@ -47,6 +47,7 @@ from coaching.snapshots import (
 )
 
 PENDING_FOR = timedelta(days=1)
+PENDING_PER_PERSON = 3
 
 
 class ImportRefused(Invalid):
@@ -273,8 +274,15 @@ def _deal_record(
     if currency is None:
         problems.append(ImportProblem(line, "currency", "Not a currency code like EUR."))
     amount = sent.amount
-    if amount is not None and not (amount.is_finite() and abs(amount) < LARGEST_AMOUNT):
+    in_range = amount is None or (
+        amount.is_finite()
+        and currency is not None
+        and abs(to_minor(amount, currency)) < to_minor(LARGEST_AMOUNT, currency)
+    )  # compared once rounded: 9999999999999.999 rounds up to the limit
+    if not in_range:
         problems.append(ImportProblem(line, "amount", "Amounts are below 10,000,000,000,000."))
+    if sent.close_date is not None and not plausible_date(sent.close_date):
+        problems.append(ImportProblem(line, "close_date", f"Impossible date '{sent.close_date}'"))
     if sent.probability is not None and not 0 <= sent.probability <= 100:
         problems.append(ImportProblem(line, "probability", "Not between 0 and 100."))
     if problems or currency is None:
@@ -303,6 +311,10 @@ async def stash_upload(owner: User, file_name: str, data: bytes) -> str:
     await PendingImport.filter(created_at__lt=now() - PENDING_FOR).delete()
     token = secrets.token_urlsafe(24)
     await PendingImport.create(owner=owner, token=token, file_name=file_name[:200], data=data)
+    kept = PendingImport.filter(owner_id=owner.id).order_by("-created_at", "-id")
+    older = await kept.offset(PENDING_PER_PERSON).values_list("id", flat=True)
+    if older:  # a person previews a few files at a time, not an unbounded pile
+        await PendingImport.filter(id__in=list(older)).delete()
     return token
 
 

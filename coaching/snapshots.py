@@ -58,6 +58,17 @@ class Imported:
     created: bool  # False: the same file for the same rep and day was imported before
 
 
+EARLIEST_SNAPSHOT = date(2000, 1, 1)
+
+
+def check_taken_on(day: date) -> None:
+    """A snapshot's day is today or before, and not before 2000 (a typo, not an export)."""
+    if day > date.today():
+        raise Invalid({"taken_on": "A snapshot can't be from a day still to come."})
+    if day < EARLIEST_SNAPSHOT:
+        raise Invalid({"taken_on": "A snapshot can't be from before the year 2000."})
+
+
 def content_hash_of_file(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -77,6 +88,7 @@ async def import_snapshot(
         raise Invalid({"rep": f"{owner.email} is not an active rep: snapshots belong to reps."})
     if not deals:
         raise Invalid({"file": "The file has no deals to import."})
+    check_taken_on(origin.taken_on)
     existing = await _same_import(owner, origin.taken_on, content_hash)
     if existing is not None:
         return Imported(existing, created=False)
@@ -136,7 +148,8 @@ async def _insert_deals(connection: object, snapshot_id: int, deals: Sequence[De
 async def _audit_import(
     owner: User, origin: ImportOrigin, snapshot: PipelineSnapshot, deals: int
 ) -> None:
-    detail = f"Snapshot of {origin.taken_on:%d %b %Y} ({deals} deals) from {origin.source}"
+    count = "1 deal" if deals == 1 else f"{deals} deals"
+    detail = f"Snapshot of {origin.taken_on:%d %b %Y} ({count}) from {origin.source}"
     await audit.record(origin.by, AuditAction.SNAPSHOT_IMPORTED, owner, detail)
 
 
@@ -231,6 +244,8 @@ async def set_auto_bring(actor: User, pairing_id: int, on: bool) -> Pairing:
     pairing = await Pairing.filter(id=pairing_id, rep_id=actor.id).first()
     if pairing is None:
         raise NotFound("No such pairing.")
+    if pairing.status != PairingStatus.ACTIVE:
+        raise Invalid({"on": "That pairing is not active: nothing goes to its sessions."})
     pairing.auto_bring_snapshot = on
     await pairing.save(update_fields=["auto_bring_snapshot"])
     return pairing

@@ -25,6 +25,7 @@ from coaching import imports, sessions, snapshots
 from coaching.errors import Invalid
 from coaching.pipeline import pages as pipeline_pages
 from coaching.pipeline.formats import MAX_FILE_BYTES, MAX_ROWS, ColumnMapping, FileFormat
+from coaching.pipeline.models import PendingImport
 from playbooks import library
 
 FORMAT_CHOICES = [
@@ -79,7 +80,7 @@ async def import_file(request: Request) -> Response:
             request, "snapshots/import.html", exc, form, exc.status_code, **_import_context()
         )
     token = await imports.stash_upload(user, name, data)
-    return await _preview(request, user, token, form, data, name, taken_on)
+    return await _preview(request, token, form, await imports.load_upload(user, token), taken_on)
 
 
 async def confirm(request: Request) -> Response:
@@ -90,10 +91,10 @@ async def confirm(request: Request) -> Response:
     pending = await imports.load_upload(user, token)
     try:
         taken_on = _taken_on(form.get("taken_on", ""))
-    except Invalid as exc:
-        return render_invalid(request, "snapshots/import.html", exc, form, **_import_context())
+    except Invalid as exc:  # the preview again, with its upload, and the day's message
+        return await _preview(request, token, form, pending, None, exc.errors)
     if form.get("action") != "import":
-        return await _preview(request, user, token, form, pending.data, pending.file_name, taken_on)
+        return await _preview(request, token, form, pending, taken_on)
     mapping = _mapping(form)
     try:
         imported = await imports.import_file(
@@ -107,14 +108,17 @@ async def confirm(request: Request) -> Response:
             mapping=mapping,
         )
     except imports.ImportRefused:
-        return await _preview(request, user, token, form, pending.data, pending.file_name, taken_on)
+        return await _preview(request, token, form, pending, taken_on)
+    except Invalid as exc:  # the day, say: refused by the import itself
+        return await _preview(request, token, form, pending, None, exc.errors)
     if mapping is not None and form.get("save_mapping"):
         headers = await imports.preview_file(user, pending.data, FileFormat.GENERIC, mapping)
         await imports.save_mapping(user, headers.parsed.headers, mapping)
-    await imports.drop_upload(user, token)
+    # The upload stays (a day at most): pressing Import again finds the same snapshot.
     snapshot = imported.snapshot
+    deals = "1 deal" if snapshot.deal_count == 1 else f"{snapshot.deal_count:,} deals"
     message = (
-        f"Imported {snapshot.deal_count} deals as your snapshot of {snapshot.taken_on:%d %b %Y}."
+        f"Imported {deals} as your snapshot of {snapshot.taken_on:%d %b %Y}."
         if imported.created
         else "This file was already imported for that day: here is that snapshot."
     )
@@ -123,28 +127,30 @@ async def confirm(request: Request) -> Response:
 
 async def _preview(
     request: Request,
-    user: object,
     token: str,
     form: dict[str, str],
-    data: bytes,
-    name: str,
-    taken_on: date,
+    pending: PendingImport,
+    taken_on: date | None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
-    preview = await imports.preview_file(me(request), data, _format(form), _mapping(form))
+    """What the upload would import; `taken_on` None keeps the day as typed (refused)."""
+    preview = await imports.preview_file(me(request), pending.data, _format(form), _mapping(form))
     parsed = preview.parsed
-    form = {**form, "taken_on": taken_on.isoformat()}
+    if taken_on is not None:
+        form = {**form, "taken_on": taken_on.isoformat()}
     if preview.mapping is not None:
         form["format"] = FileFormat.GENERIC.value
         form.update({f"map_{k}": v or "" for k, v in preview.mapping.to_dict().items()})
-    status = 400 if parsed.problems else 200
+    status = 400 if parsed.problems or errors else 200
     return render(
         request,
         "snapshots/preview.html",
         status_code=status,
         parsed=parsed,
         token=token,
-        file_name=name,
+        file_name=pending.file_name,
         form=form,
+        errors=errors or {},
         **_import_context(),
     )
 
@@ -174,8 +180,7 @@ def _taken_on(raw: str) -> date:
         day = date.fromisoformat(raw.strip()) if raw.strip() else date.today()
     except ValueError as exc:
         raise Invalid({"taken_on": "Give the day as YYYY-MM-DD, e.g. 2026-11-20."}) from exc
-    if day > date.today():
-        raise Invalid({"taken_on": "A snapshot can't be from a day still to come."})
+    snapshots.check_taken_on(day)
     return day
 
 

@@ -23,7 +23,7 @@ from coaching.pipeline.charts import (
     pipeline_waterfall,
 )
 from coaching.pipeline.deals import DealRecord, DealStatus, from_minor
-from coaching.pipeline.diff import ChangeKind, SnapshotDiff, diff_snapshots, waterfall
+from coaching.pipeline.diff import SnapshotDiff, diff_snapshots, waterfall
 from coaching.pipeline.memo import Memo
 from coaching.pipeline.models import BroughtSnapshot, PipelineSnapshot, SnapshotDeal
 from coaching.pipeline.signals import Signal, find_signals
@@ -314,9 +314,10 @@ def _analyse(
     tag = f"b{view.snapshot.id}"
     drawn = pictures(records, default, stage_order, tag)
     signals = find_signals(records, today=date.today(), previous=earlier_records)
-    if earlier is None or earlier_records is None or earlier.snapshot.id == view.snapshot.id:
+    if earlier is None or earlier_records is None or not _is_before(earlier, view):
         return _Analysis(drawn, signals, open_totals(records))
     keys = None if view.whole else view.keys
+    # Brought in part: told against the same deals only (a deal left out is not "gone").
     old = earlier_records if keys is None else [r for r in earlier_records if r.key in keys]
     steps = waterfall(old, records, currency=drawn.currency)
     return _Analysis(
@@ -324,25 +325,18 @@ def _analyse(
         signals,
         open_totals(records),
         since=earlier.snapshot,
-        changes=_changes_shown(earlier_records, records, keys, stage_order),
+        changes=diff_snapshots(old, records, stage_order=stage_order),
         waterfall=pipeline_waterfall(steps, currency=drawn.currency, id_prefix=f"{tag}-moved"),
     )
 
 
-def _changes_shown(
-    earlier: Sequence[DealRecord],
-    current: Sequence[DealRecord],
-    keys: set[str] | None,
-    stage_order: Sequence[str],
-) -> SnapshotDiff:
-    """Changes between two brought snapshots, told only about deals the coach may see in
-    the newer one (`keys`, None when it is brought whole: a deal left out of a partial
-    bringing is not "gone")."""
-    changes = diff_snapshots(earlier, current, stage_order=stage_order)
-    if keys is None:
-        return changes
-    kept = [c for c in changes.changes if c.key in keys and c.kind != ChangeKind.NEW]
-    return SnapshotDiff(kept)
+def _is_before(earlier: SnapshotView, view: SnapshotView) -> bool:
+    """Changes are told forward in time only: an older snapshot brought to a later session
+    is shown as it is."""
+    return (earlier.snapshot.taken_on, earlier.snapshot.id) < (
+        view.snapshot.taken_on,
+        view.snapshot.id,
+    )
 
 
 # --- the rep's preview before bringing -----------------------------------------------------
@@ -374,6 +368,8 @@ async def bring_preview(
         if not wanted:
             raise Invalid({"deal_ids": "Pick at least one deal, or bring the whole snapshot."})
         picked = [d for d in view.deals if isinstance(d, SnapshotDeal) and d.id in wanted]
+        if len(picked) != len(wanted):  # judged as bringing it would be
+            raise Invalid({"deal_ids": "Pick deals from this snapshot only."})
         view = SnapshotView(view.snapshot, picked, view.contexts, whole=False)
     earlier = await _brought_before(actor, session)
     rules = await pipeline_rules()

@@ -219,13 +219,20 @@ def parse_date(text: str, *, day_first: bool = False) -> date | None:
     raise ValueProblem(f"Date '{cell}' is not a date; write it like 2026-12-15")
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # a close date outside these is a typo, not a plan
+
+
+def plausible_date(day: date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def _make_date(year: str, month: str, day: str, cell: str) -> date:
     digits = year + month + day
     if not (digits.isascii() and digits.isdigit() and month and day) or len(year) not in (2, 4):
         raise ValueProblem(f"Date '{cell}' is not a date; write it like 2026-12-15")
     full_year = int(year) + (2000 if len(year) == 2 else 0)
     try:
-        if not 1900 <= full_year < 2200:
+        if not FIRST_YEAR <= full_year <= LAST_YEAR:
             raise ValueError
         return date(full_year, int(month), int(day))
     except ValueError:

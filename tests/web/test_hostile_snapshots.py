@@ -1,15 +1,13 @@
-"""Findings of a hostile-client / new-user pass over pipeline snapshots and their API.
-
-Each test reproduces one finding and is marked xfail(strict=True) until it is fixed: when
-a fix lands, the test starts passing and strict xfail turns that into a failure, so the
-marker must then be removed."""
+"""Findings of a hostile-client / new-user pass over pipeline snapshots and their API, each
+reproduced here and fixed: a partial bringing tells one story, dates and amounts follow a
+file's rules whichever way they arrive, uploads waiting for "Import" are bounded, pressing
+Import twice finds the snapshot, a bad day keeps the preview, and so on."""
 
 from __future__ import annotations
 
 import re
 
 import httpx
-import pytest
 
 from coaching.models import Pairing, PairingStatus
 from coaching.pipeline.models import PendingImport, PipelineSnapshot, SnapshotDeal
@@ -48,11 +46,6 @@ async def _upload(browser: Browser, data: bytes = REPORT, **fields: str) -> http
 # --- what the coach sees ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="partial bringing: 'What changed' drops NEW changes ('Nothing changed between the "
-    "two snapshots') while the waterfall beside it still reports 'New deals: +EUR ..., 1 deal'",
-)
 async def test_partial_bringing_tells_one_story_in_what_changed_and_the_waterfall(app) -> None:
     rep, coach = await make_user("rep"), await make_user("manager")
     pairing = await make_pairing(coach, rep)
@@ -86,11 +79,6 @@ async def test_partial_bringing_tells_one_story_in_what_changed_and_the_waterfal
 # --- import: dates and amounts ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="taken_on has no lower bound: a snapshot 'of 01 Jan 1' is imported (web and API), "
-    "while the same date as a close date in a file is 'Impossible date'",
-)
 async def test_a_snapshot_from_year_one_is_refused(browser) -> None:
     await browser.login(await make_user("rep"))
     preview = await _upload(browser)
@@ -102,11 +90,6 @@ async def test_a_snapshot_from_year_one_is_refused(browser) -> None:
     assert await PipelineSnapshot.all().count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the API accepts close dates 0001-01-01 and 9999-12-31 that a CSV file refuses as "
-    "'Impossible date' (README: a file is judged by the same rules whichever way it arrives)",
-)
 async def test_api_close_dates_follow_the_rules_of_a_file(client) -> None:
     rep = await make_user("rep")
     _, token = await admin_and_token()
@@ -118,11 +101,6 @@ async def test_api_close_dates_follow_the_rules_of_a_file(client) -> None:
     assert await PipelineSnapshot.all().count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'9999999999999.999999' passes the API's amount pattern and rounds to "
-    "10,000,000,000,000.00, above the documented 'below 10^13'",
-)
 async def test_api_amount_cannot_round_up_past_the_limit(client) -> None:
     rep = await make_user("rep")
     _, token = await admin_and_token()
@@ -137,11 +115,6 @@ async def test_api_amount_cannot_round_up_past_the_limit(client) -> None:
 # --- import: the flow ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every preview (even of a refused file) keeps the whole upload, up to 5 MB, for a "
-    "day with no per-person cap: one rep can grow the database without bound",
-)
 async def test_pending_uploads_per_person_are_bounded(browser) -> None:
     rep = await make_user("rep")
     await browser.login(rep)
@@ -150,11 +123,6 @@ async def test_pending_uploads_per_person_are_bounded(browser) -> None:
     assert await PendingImport.filter(owner_id=rep.id).count() <= 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pressing Import again (Back, or a slow double submit) after the import answers "
-    "404 'That upload has expired', though the snapshot was imported",
-)
 async def test_confirming_an_already_imported_upload_points_to_its_snapshot(browser) -> None:
     await browser.login(await make_user("rep"))
     token = _token((await _upload(browser)).text)
@@ -166,11 +134,6 @@ async def test_confirming_an_already_imported_upload_points_to_its_snapshot(brow
     assert again.headers["location"] == first.headers["location"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bad day on the preview page sends the person back to the empty upload form: "
-    "the preview and its upload token are lost and the file must be chosen again",
-)
 async def test_a_bad_day_at_confirm_keeps_the_preview(browser) -> None:
     await browser.login(await make_user("rep"))
     token = _token((await _upload(browser)).text)
@@ -184,11 +147,6 @@ async def test_a_bad_day_at_confirm_keeps_the_preview(browser) -> None:
 # --- bringing --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the bring preview silently drops deal ids of another snapshot (200) while "
-    "bringing the same form refuses them (400 'Pick deals from this snapshot only')",
-)
 async def test_preview_and_bring_judge_foreign_deal_ids_alike(browser) -> None:
     rep, coach = await make_user("rep"), await make_user("manager")
     session = await make_session(await make_pairing(coach, rep))
@@ -210,11 +168,6 @@ async def test_preview_and_bring_judge_foreign_deal_ids_alike(browser) -> None:
     assert preview.status_code == bring.status_code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auto-bring can be switched on for an ended pairing: 303 with 'Your latest snapshot "
-    "will go to each session of this pairing.' and the flag is written",
-)
 async def test_auto_bring_cannot_be_switched_on_for_an_ended_pairing(browser) -> None:
     rep, coach = await make_user("rep"), await make_user("manager")
     pairing = await make_pairing(coach, rep, status=PairingStatus.ENDED)
@@ -227,9 +180,6 @@ async def test_auto_bring_cannot_be_switched_on_for_an_ended_pairing(browser) ->
 # --- wording ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the snapshot page (and the audit line of an import) say '1 deals'"
-)
 async def test_one_deal_is_one_deal(browser) -> None:
     rep = await make_user("rep")
     snapshot = await make_snapshot(rep)
