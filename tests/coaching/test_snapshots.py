@@ -14,7 +14,14 @@ from coaching.models import AccessEvent, ObjectKind, User
 from coaching.pipeline.diff import ChangeKind
 from coaching.pipeline.models import BroughtSnapshot, DealContext, PipelineSnapshot, SnapshotDeal
 from coaching.pipeline.pages import compare_page, deal_records
-from tests.factories import make_deal, make_pairing, make_session, make_snapshot, make_user
+from tests.factories import (
+    make_deal,
+    make_pairing,
+    make_playbook,
+    make_session,
+    make_snapshot,
+    make_user,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
 NOON = time(12, 0)
@@ -300,3 +307,22 @@ async def test_bringing_again_with_other_deals_shows_the_new_choice_at_once() ->
     await snapshots.bring_to_session(rep, snap.id, session.id)
     page = await sessions.get_session_page(coach, session.id)
     assert {d.name for d in page.snapshots[0].view.deals} == {"Acme", "Globex"}
+
+
+async def test_a_question_links_the_published_playbook_tagged_with_its_signal(app, browser) -> None:
+    rep, coach, _, session = await _world()
+    trainer = await make_user("trainer")
+    tagged = await make_playbook(trainer, "When the next step is missing", published=True)
+    tagged.signals = "no-next-step"
+    await tagged.save()
+    draft = await make_playbook(trainer, "A draft on next steps")
+    draft.signals = "no-next-step"
+    await draft.save()
+    snap = await make_snapshot(rep, deals=[make_deal("Acme", next_step="")])
+    await snapshots.bring_to_session(rep, snap.id, session.id)
+    await browser.login(coach)
+    page = (await browser.get(f"/sessions/{session.id}")).text
+    question = page[page.index('data-signal="no-next-step"') :]
+    question = question[: question.index("</li>")]
+    assert f"/playbooks/{tagged.id}" in question
+    assert "A draft on next steps" not in page
