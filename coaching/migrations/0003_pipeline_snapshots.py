@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('automatic', fields.BooleanField(default=False)),
                 ('brought_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'brought_snapshots', 'app': 'coaching', 'unique_together': (('snapshot', 'session'),), 'pk_attr': 'id', 'table_description': 'A snapshot the rep brought to one session: whole, or only the deals they picked.'},
+            options={'table': 'brought_snapshots', 'app': 'coaching', 'unique_together': (('session', 'snapshot'),), 'pk_attr': 'id', 'table_description': 'A snapshot the rep brought to one session: whole, or only the deals they picked.'},
             bases=['Model'],
         ),
         ops.CreateModel(

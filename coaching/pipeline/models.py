@@ -104,7 +104,7 @@ class BroughtSnapshot(Model):
 
     class Meta:
         table = "brought_snapshots"
-        unique_together = (("snapshot", "session"),)
+        unique_together = (("session", "snapshot"),)  # session first: pages look up by it
 
 
 class BroughtDeal(Model):

@@ -10,10 +10,14 @@ _make, _drop = make_append_only("audit_events")
 
 
 async def keep_audit_log_append_only(apps, schema_editor):
-    """Altering a column rebuilds the table on SQLite, which drops its triggers: put them
-    back (dropped first where they survived, as on PostgreSQL)."""
+    """Altering a column rebuilds the table on SQLite, which drops its triggers and its
+    indexes: put them back (the triggers dropped first where they survived, as on
+    PostgreSQL; the indexes only where missing). The names are those of 0001."""
     await _drop(apps, schema_editor)
     await _make(apps, schema_editor)
+    client = schema_editor.client
+    for name, column in (("idx_audit_event_at_d387df", "at"), ("idx_audit_event_subject_af2d0f", "subject_id")):
+        await client.execute_script(f'CREATE INDEX IF NOT EXISTS "{name}" ON "audit_events" ("{column}")')
 
 
 async def nothing_to_undo(apps, schema_editor):
