@@ -138,6 +138,8 @@ async def _preview(
     parsed = preview.parsed
     if taken_on is not None:
         form = {**form, "taken_on": taken_on.isoformat()}
+    if parsed.format is None and parsed.headers and not form.get("format"):
+        form = {**form, "format": FileFormat.GENERIC.value}  # not recognised: map the columns
     if preview.mapping is not None:
         form["format"] = FileFormat.GENERIC.value
         form.update({f"map_{k}": v or "" for k, v in preview.mapping.to_dict().items()})

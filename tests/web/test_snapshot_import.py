@@ -75,8 +75,9 @@ async def test_a_file_with_problems_lists_them_by_line_and_column_and_imports_no
 async def test_a_generic_file_is_mapped_once_and_the_mapping_is_remembered(browser) -> None:
     rep = await make_user("rep")
     await browser.login(rep)
-    preview = await _upload(browser, GENERIC, "pipeline.csv", format="generic")
+    preview = await _upload(browser, GENERIC, "pipeline.csv")  # not recognised: map it
     assert "Which column holds what?" in preview.text
+    assert '<option value="generic" selected>' in preview.text
     mapping = {
         "format": "generic", "map_name": "Name", "map_stage": "Phase", "map_amount": "Betrag",
         "map_close_date": "Abschluss", "map_account": "Firma", "save_mapping": "yes",
