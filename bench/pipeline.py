@@ -60,7 +60,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -80,6 +79,7 @@ from bench.throughput import (  # noqa: E402
     DEMO_PASSWORD,
     cpu_seconds,
     fetch,
+    fresh_postgres,
     python_burst,
     serve,
     sign_in,
@@ -146,33 +146,11 @@ def databases(kind: str, server: str) -> Iterator[Databases]:
             asyncio.run(prepare(url))
             yield Databases(kind, workdir, url)
         else:
-            with fresh_postgres(server) as url:
+            with fresh_postgres(server, prefix="bench_pipeline") as url:
                 asyncio.run(prepare(url))
                 yield Databases(kind, workdir, url)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-@contextmanager
-def fresh_postgres(server_url: str) -> Iterator[str]:
-    import asyncpg
-
-    name = f"bench_pipeline_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    parts = urlsplit(server_url)
-    admin_url = urlunsplit(parts._replace(scheme="postgresql"))
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(parts._replace(path="/" + name))
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def prepare(url: str) -> None:

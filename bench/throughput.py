@@ -134,11 +134,11 @@ def tandem_env(workdir: Path, database_url: str | None) -> dict[str, str]:
 
 
 @contextmanager
-def fresh_postgres(server_url: str) -> Iterator[str]:
+def fresh_postgres(server_url: str, prefix: str = "tandem_bench") -> Iterator[str]:
     """A new empty database on the server named by the URL, dropped afterwards."""
     import asyncpg
 
-    name = f"tandem_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     parts = urlsplit(server_url)
     admin_url = urlunsplit(parts._replace(scheme="postgresql"))
 
