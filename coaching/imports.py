@@ -306,16 +306,18 @@ def _deal_record(
 # --- the upload between its preview and "Import" -------------------------------------
 
 
-async def stash_upload(owner: User, file_name: str, data: bytes) -> str:
-    """Keep an uploaded file for its preview; the token names it in the confirm form."""
+async def stash_upload(owner: User, file_name: str, data: bytes) -> PendingImport:
+    """Keep an uploaded file for its preview; its token names it in the confirm form."""
     await PendingImport.filter(created_at__lt=now() - PENDING_FOR).delete()
     token = secrets.token_urlsafe(24)
-    await PendingImport.create(owner=owner, token=token, file_name=file_name[:200], data=data)
+    pending = await PendingImport.create(
+        owner=owner, token=token, file_name=file_name[:200], data=data
+    )
     kept = PendingImport.filter(owner_id=owner.id).order_by("-created_at", "-id")
     older = await kept.offset(PENDING_PER_PERSON).values_list("id", flat=True)
     if older:  # a person previews a few files at a time, not an unbounded pile
         await PendingImport.filter(id__in=list(older)).delete()
-    return token
+    return pending
 
 
 async def load_upload(owner: User, token: str) -> PendingImport:
@@ -323,7 +325,3 @@ async def load_upload(owner: User, token: str) -> PendingImport:
     if found is None or found.created_at < now() - PENDING_FOR:
         raise NotFound("That upload has expired. Choose the file again.")
     return found
-
-
-async def drop_upload(owner: User, token: str) -> None:
-    await PendingImport.filter(owner_id=owner.id, token=token[:64]).delete()

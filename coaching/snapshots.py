@@ -466,14 +466,6 @@ async def list_my_snapshots(actor: User) -> list[PipelineSnapshot]:
     return await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id")
 
 
-async def list_brought(actor: User) -> list[BroughtSnapshot]:
-    """Where each of the rep's snapshots is brought, for their snapshot list."""
-    query = BroughtSnapshot.filter(snapshot__owner_id=actor.id).select_related(
-        "session__pairing__coach"
-    )
-    return await query
-
-
 async def save_deal_context(
     actor: User, snapshot_id: int, deal_id: int, note: str, wants_help: bool
 ) -> DealContext:
@@ -503,7 +495,3 @@ async def delete_snapshot(actor: User, snapshot_id: int) -> PipelineSnapshot:
     snapshot = await fetch(actor, Action.DELETE, query, NO_SNAPSHOT)
     await snapshot.delete()
     return snapshot
-
-
-def open_deals(records: Sequence[DealRecord]) -> list[DealRecord]:
-    return [r for r in records if r.status == DealStatus.OPEN]

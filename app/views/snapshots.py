@@ -79,8 +79,8 @@ async def import_file(request: Request) -> Response:
         return render_invalid(
             request, "snapshots/import.html", exc, form, exc.status_code, **_import_context()
         )
-    token = await imports.stash_upload(user, name, data)
-    return await _preview(request, token, form, await imports.load_upload(user, token), taken_on)
+    pending = await imports.stash_upload(user, name, data)
+    return await _preview(request, pending.token, form, pending, taken_on)
 
 
 async def confirm(request: Request) -> Response:
@@ -222,8 +222,8 @@ async def compare(request: Request) -> Response:
     except ValueError:
         old_id = new_id = None
     if old_id is None or new_id is None:
-        mine = await pipeline_pages.my_pipeline(user)
-        return render(request, "snapshots/compare.html", page=None, choices=mine.snapshots)
+        mine = await snapshots.list_my_snapshots(user)
+        return render(request, "snapshots/compare.html", page=None, choices=mine)
     page = await pipeline_pages.compare_page(user, old_id, new_id)
     return render(request, "snapshots/compare.html", page=page)
 

@@ -34,12 +34,13 @@ from coaching.snapshots import (
     brought_to_session,
     deal_records,
     get_snapshot,
+    list_my_snapshots,
     view_of_brought,
 )
 
-HISTORY = 6
+HISTORY = 6  # older snapshots looked at for "pushed out again" and "same stage"
 DEALS_ON_SESSION_PAGE = 25
-DEALS_PER_PAGE = 100  # older snapshots looked at for "pushed out again" and "same stage"
+DEALS_PER_PAGE = 100
 
 
 def main_currency(records: Sequence[DealRecord], default: str) -> str:
@@ -96,7 +97,7 @@ class MyPipeline:
 
 
 async def my_pipeline(actor: User) -> MyPipeline:
-    mine = await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id")
+    mine = await list_my_snapshots(actor)
     brought: dict[int, list[BroughtSnapshot]] = defaultdict(list)
     query = BroughtSnapshot.filter(snapshot__owner_id=actor.id).select_related(
         "session__pairing__coach"
@@ -119,7 +120,6 @@ class SnapshotPage:
     changes: SnapshotDiff | None
     brought: list[BroughtSnapshot]
     sessions: list[CoachingSession]  # the rep's upcoming sessions, to bring it to
-    older: list[PipelineSnapshot]  # to compare with
 
 
 async def snapshot_page(actor: User, snapshot_id: int) -> SnapshotPage:
@@ -153,9 +153,6 @@ async def snapshot_page(actor: User, snapshot_id: int) -> SnapshotPage:
             "session__pairing__coach"
         ),
         sessions=await _upcoming_sessions_of(actor),
-        older=await PipelineSnapshot.filter(owner_id=actor.id)
-        .order_by("-taken_on", "-id")
-        .limit(50),
     )
 
 
@@ -179,7 +176,6 @@ class ComparePage:
     changes: SnapshotDiff
     currency: str
     waterfall: Chart
-    choices: list[PipelineSnapshot]
 
 
 async def compare_page(actor: User, old_id: int, new_id: int) -> ComparePage:
@@ -201,7 +197,6 @@ async def compare_page(actor: User, old_id: int, new_id: int) -> ComparePage:
         diff_snapshots(old, new, stage_order=rules.stage_order),
         currency,
         pipeline_waterfall(steps, currency=currency, id_prefix="compare"),
-        await PipelineSnapshot.filter(owner_id=actor.id).order_by("-taken_on", "-id").limit(50),
     )
 
 

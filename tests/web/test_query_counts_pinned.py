@@ -37,7 +37,7 @@ PINNED: dict[tuple[str, str], int] = {
     ("goals", "rep"): 5,
     ("journal", "rep"): 6,
     ("pipeline", "rep"): 4,
-    ("snapshot", "rep"): 10,
+    ("snapshot", "rep"): 9,
     ("pairings", "rep"): 2,
     ("pairings", "manager"): 2,
     ("pairings", "admin"): 3,
