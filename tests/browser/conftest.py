@@ -39,6 +39,7 @@ LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -102,7 +103,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data_dir = tmp_path_factory.mktemp("browser")
     env = _server_env(data_dir)
     cli = [sys.executable, "-m", "app.cli"]
-    subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
     port = _free_port()
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
@@ -119,6 +120,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+_stuck: list[str] = []  # the browser test that hung, if one did
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.failed and "Timeout" in str(report.longrepr) and item.get_closest_marker("browser"):
+        _stuck.append(item.nodeid)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _not_after_a_hang() -> None:
+    """After one browser test hung, the shared Chromium can't be trusted: fail the rest fast
+    (each would otherwise wait for its own timeout) and name the test that hung."""
+    if _stuck:
+        pytest.fail(f"Chromium hung in {_stuck[0]}; the browser tests after it were not run")
 
 
 @pytest.fixture(scope="package")
