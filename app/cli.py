@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
+from app.cli_playbooks import add_commands as add_playbook_commands
 from app.cli_snapshots import add_commands as add_snapshot_commands
 from app.db import apply_migrations
 from app.settings import ConfigError, load_settings, tortoise_config
@@ -28,9 +29,12 @@ async def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    asyncio.run(apply_migrations(settings.database_url))
+    from playbooks.files import load_starter_library
+
+    loaded = asyncio.run(_with_db(load_starter_library))
     print("Database is up to date.")
+    if loaded:
+        print(f"Loaded the starter library: {loaded} playbooks for managers.")
     return 0
 
 
@@ -149,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.set_defaults(func=cmd_users_add)
     add_snapshot_commands(sub)
+    add_playbook_commands(sub)
     return parser
 
 

@@ -10,7 +10,9 @@ from coaching.identity.accounts import create_user
 from coaching.models import Pairing, User
 from coaching.pipeline.deals import DealRecord, DealStatus, deal_key
 from coaching.sharing import set_shared_with
-from playbooks import library
+from playbooks import library, reader
+from playbooks.files import load_starter_library
+from playbooks.models import Playbook
 
 DEMO_PASSWORD = "tandem-demo-2026"
 DEMO_PEOPLE = [
@@ -32,25 +34,6 @@ AGREEMENT = {
     "It is never used for your review or your pay.",
     "cadence": "Every two weeks, 30 minutes",
 }
-
-PLAYBOOK = """# Reading a pipeline without policing it
-
-A snapshot is a *conversation starter*. The rep brought it to the session: treat it as
-their material, not your evidence.
-
-## Before the session
-- Read the agenda first. The rep's topics come before yours.
-- Pick **one** deal to ask about, not ten.
-
-## Questions that open a conversation
-| Instead of… | Try… |
-|---|---|
-| "Why did this slip again?" | "What changed for the buyer since we last spoke?" |
-| "You need more pipeline." | "Where would you like help finding the next good deal?" |
-
-## After the session
-Write your private note for yourself, and agree one next step together in the shared notes.
-"""
 
 
 async def demo_exists() -> bool:
@@ -81,24 +64,35 @@ async def create_demo() -> dict[str, User]:
     upcoming_id = await _sessions(maya, u["rosa"], maya_rosa.id)
     await _rep_space(u["rosa"], maya)
     await sessions.get_session_page(maya, upcoming_id)  # Rosa's access log shows this read
-    pb = await library.write_playbook(
-        u["trainer"],
-        {
-            "title": "Reading a pipeline without policing it",
-            "summary": "Use a rep's snapshot to ask better questions, not to check up.",
-            "body": PLAYBOOK,
-        },
-    )
-    await library.publish_playbook(u["trainer"], pb.id)
-    await library.write_playbook(
-        u["trainer"],
-        {
-            "title": "Running your first coaching session",
-            "summary": "Draft",
-            "body": "# Running your first coaching session\n\nStart with the rep's agenda.",
-        },
-    )
+    await _playbooks(u["trainer"], maya)
     return u
+
+
+async def _playbooks(trainer: User, manager: User) -> None:
+    """The starter library; Maya has read two playbooks, one of which the trainer has
+    since updated; and the trainer has a draft of her own."""
+    await load_starter_library()
+    slipped = await Playbook.get(slug="coaching-through-a-slipped-deal")
+    first = await Playbook.get(slug="the-first-session-with-a-new-rep")
+    for playbook in (slipped, first):
+        await reader.mark_read(manager, playbook.id)
+    form = {name: getattr(slipped, name) for name in library.CONTENT_FIELDS}
+    form["body"] += (
+        "\n\n## When the deal is lost after all\n\n"
+        "Ask what the rep would keep from how they ran it. A lost deal that was well "
+        "worked teaches more than a won deal nobody understands.\n"
+    )
+    await library.edit_playbook(trainer, slipped.id, form)
+    await library.publish_playbook(trainer, slipped.id, "Added what to do when the deal is lost.")
+    await library.write_playbook(
+        trainer,
+        {
+            "title": "Coaching a rep who is ahead of target",
+            "summary": "Draft: what a rep who is doing well still wants from a coach.",
+            "topics": "one-on-ones feedback",
+            "body": "## Start with what they want to get better at\n\nNot with the numbers.",
+        },
+    )
 
 
 def _form_at(day: date, at: time, title: str, minutes: int = 30) -> sessions.ScheduleForm:

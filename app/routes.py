@@ -28,6 +28,7 @@ POST = ["POST"]
 MANAGE_PEOPLE = allowed("person", Action.MANAGE)
 PROPOSE_PAIRINGS = allowed("pairing", Action.PROPOSE)
 WRITE_PLAYBOOKS = allowed("playbook", Action.CREATE)
+LEARN_PLAYBOOKS = allowed("playbook", Action.LEARN)
 IMPORT_SNAPSHOTS = allowed("snapshot", Action.CREATE)
 
 ROUTES = [
@@ -226,13 +227,66 @@ ROUTES = [
         playbooks.publish,
         name="playbooks:publish",
         access=WRITE_PLAYBOOKS,
+        methods=GET_POST,
+    ),
+    page(
+        "/playbooks/{id:id}/versions",
+        playbooks.versions,
+        name="playbooks:versions",
+        access=WRITE_PLAYBOOKS,
+    ),
+    page(
+        "/playbooks/{id:id}/compare",
+        playbooks.compare,
+        name="playbooks:compare",
+        access=WRITE_PLAYBOOKS,
+    ),
+    page(
+        "/playbooks/{id:id}/reception",
+        playbooks.reception,
+        name="playbooks:reception",
+        access=WRITE_PLAYBOOKS,
+    ),
+    page(
+        "/playbooks/{id:id}/archive",
+        playbooks.archive,
+        name="playbooks:archive",
+        access=WRITE_PLAYBOOKS,
+        methods=POST,
+    ),
+    page(
+        "/playbooks/{id:id}/restore",
+        playbooks.restore,
+        name="playbooks:restore",
+        access=WRITE_PLAYBOOKS,
         methods=POST,
     ),
     page(
         "/playbooks/{id:id}/read",
         playbooks.mark_read,
         name="playbooks:mark_read",
-        access=SIGNED_IN,
+        access=LEARN_PLAYBOOKS,
+        methods=POST,
+    ),
+    page(
+        "/playbooks/{id:id}/bookmark",
+        playbooks.bookmark,
+        name="playbooks:bookmark",
+        access=LEARN_PLAYBOOKS,
+        methods=POST,
+    ),
+    page(
+        "/playbooks/{id:id}/reflection",
+        playbooks.reflect,
+        name="playbooks:reflect",
+        access=LEARN_PLAYBOOKS,
+        methods=POST,
+    ),
+    page(
+        "/playbooks/{id:id}/rating",
+        playbooks.rate,
+        name="playbooks:rate",
+        access=LEARN_PLAYBOOKS,
         methods=POST,
     ),
     page("/admin/people", admin.people_index, name="admin:people", access=MANAGE_PEOPLE),

@@ -86,6 +86,9 @@ class Settings:
     session_days: int = 14
     invitation_days: int = 7
     max_body_kb: int = DEFAULT_MAX_BODY_KB
+    # Aggregates (how many managers read a playbook...) show only when they count at least
+    # this many people; never below 3.
+    anonymity_threshold: int = 5
     oidc: OidcSettings | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -159,6 +162,7 @@ def load_settings() -> Settings:
         session_days=_int_env("TANDEM_SESSION_DAYS", 14),
         invitation_days=_int_env("TANDEM_INVITATION_DAYS", 7),
         max_body_kb=_int_env("TANDEM_MAX_BODY_KB", DEFAULT_MAX_BODY_KB, minimum=16),
+        anonymity_threshold=_int_env("TANDEM_ANONYMITY_THRESHOLD", 5, minimum=3),
         oidc=_oidc_from_env(),
     )
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import unicodedata
+import xml.etree.ElementTree as etree
 
 import markdown as md
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
     "p",
@@ -39,16 +44,95 @@ ALLOWED_TAGS = {
 }
 
 
+# Headings get ids so a reader can link to a section, and a quiet "#" permalink inside.
+# Every id starts with "section-" so it can never clobber a DOM global such as
+# window.location or document.forms (DOM clobbering).
+HEADING_ID_PREFIX = "section-"
+PERMALINK_CLASS = "heading-permalink"
+PERMALINK_TITLE = "Link to this section"
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "th": {"align"},
+    "td": {"align"},
+    **{tag: {"id"} for tag in HEADING_TAGS},
+}
+
+
+def heading_slug(value: str, separator: str) -> str:
+    """The id for a heading: "Ask, don't tell" -> "section-ask-dont-tell". Letters of any
+    script and digits are kept; punctuation is dropped, runs of spaces become separator."""
+    value = unicodedata.normalize("NFKC", value).lower()
+    value = re.sub(r"[^\w\s-]", "", value)
+    words = re.sub(rf"[{re.escape(separator)}\s]+", separator, value).strip(separator)
+    return HEADING_ID_PREFIX + (words or "heading")
+
+
+class _HeadingIdsAndPermalinks(Treeprocessor):
+    """Runs right after toc. Stamps each id toc made with this render's secret mark, so that
+    sanitising keeps those ids and drops every id written in raw HTML (<h2 id="location">,
+    or a copy of an id toc made); and puts a space before the permalink, so that without
+    CSS a heading reads "Ask, don't tell #" rather than "Ask, don't tell#"."""
+
+    def __init__(self, md: md.Markdown, mark: str) -> None:
+        super().__init__(md)
+        self.mark = mark
+
+    def run(self, root: etree.Element) -> None:
+        for heading in root.iter():
+            if heading.tag not in HEADING_TAGS or "id" not in heading.attrib:
+                continue
+            heading.set("id", self.mark + heading.attrib["id"])
+            if len(heading) == 0 or heading[-1].get("class") != PERMALINK_CLASS:
+                continue
+            if len(heading) > 1:
+                heading[-2].tail = (heading[-2].tail or "").rstrip() + " "
+            elif heading.text and heading.text.strip():
+                heading.text = heading.text.rstrip() + " "
+
+
+class _HeadingIds(Extension):
+    def __init__(self, mark: str) -> None:
+        super().__init__()
+        self.mark = mark
+
+    def extendMarkdown(self, md: md.Markdown) -> None:
+        # toc adds ids and permalinks at priority 5.
+        md.treeprocessors.register(_HeadingIdsAndPermalinks(md, self.mark), "heading_ids", 4)
+
+
 def render_markdown(text: str) -> str:
+    # Unguessable, and only characters that come through HTML serialising unchanged.
+    mark = f"generated-{secrets.token_hex(8)}-"
     html = md.markdown(
         text,
-        extensions=["tables", "fenced_code", "sane_lists"],
+        extensions=[
+            "tables",
+            "fenced_code",
+            "sane_lists",
+            TocExtension(
+                marker="",  # no [TOC] placeholder: only ids and permalinks
+                permalink="#",
+                permalink_class=PERMALINK_CLASS,
+                permalink_title=PERMALINK_TITLE,
+                slugify=heading_slug,
+            ),
+            _HeadingIds(mark),
+        ],
         extension_configs={"tables": {"use_align_attribute": True}},
     )
+
+    def keep_generated_ids(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "id":
+            return value
+        return value.removeprefix(mark) if value.startswith(mark + HEADING_ID_PREFIX) else None
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=keep_generated_ids,
+        allowed_classes={"a": {PERMALINK_CLASS}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
@@ -65,9 +149,14 @@ JOINING_SCRIPTS_FROM = 0x0590
 ORDINARY_WHITESPACE = frozenset("\t\n\r")
 
 
+_PERMALINK_RE = re.compile(rf'<a class="{PERMALINK_CLASS}"[^>]*>#</a>')
+
+
 def visible_text(cleaned_html: str) -> str:
-    """The words a reader would see in sanitised HTML."""
-    return html.unescape(re.sub(r"<[^>]*>", "", cleaned_html)).strip()
+    """The words a reader would see in sanitised HTML (a heading's "#" permalink is not
+    words: "# <script>...</script>" leaves nothing to read)."""
+    without_permalinks = _PERMALINK_RE.sub("", cleaned_html)
+    return html.unescape(re.sub(r"<[^>]*>", "", without_permalinks)).strip()
 
 
 def render_required_markdown(text: str, *, field: str, label: str, errors: dict) -> str:

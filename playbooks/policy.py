@@ -18,13 +18,18 @@ POLICY = register(
                 Where("status", [PlaybookStatus.PUBLISHED], "anyone once it is published")
                 | TRAINER,
             ),
-            Action.WRITE: Permission("Edit the playbook", TRAINER),
-            Action.PUBLISH: Permission("Publish the playbook to managers", TRAINER),
+            Action.WRITE: Permission(
+                "Edit its draft, see its versions and how managers received it (counts only)",
+                TRAINER,
+            ),
+            Action.PUBLISH: Permission("Publish the draft as a new version", TRAINER),
+            Action.MANAGE: Permission("Archive or restore the playbook", TRAINER),
         },
         kind_actions={
             Action.CREATE: Permission("Write playbooks", TRAINER),
             Action.LEARN: Permission(
-                "Keep a reading list of playbooks", HasRole(Role.MANAGER, Role.TRAINER)
+                "Mark playbooks read, bookmark, rate and reflect on them (privately)",
+                HasRole(Role.MANAGER, Role.TRAINER),
             ),
         },
     )

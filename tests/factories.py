@@ -28,7 +28,8 @@ from coaching.pipeline.deals import DealRecord, DealStatus, deal_key
 from coaching.pipeline.models import BroughtSnapshot
 from coaching.snapshots import ImportOrigin, content_hash_of_deals, import_snapshot
 from coaching.text import render_markdown
-from playbooks.models import Playbook, PlaybookStatus
+from playbooks import library
+from playbooks.models import Playbook
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -141,15 +142,12 @@ def make_deal(
 async def make_playbook(
     author: User, title: str = "Asking about a slipped close date", published: bool = False
 ) -> Playbook:
+    """A trainer's playbook, through the library as a trainer would write (and publish) it."""
     body = "Ask what changed for the customer before asking what the rep will do."
-    return await Playbook.create(
-        author=author,
-        title=title,
-        body=body,
-        body_html=render_markdown(body),
-        status=PlaybookStatus.PUBLISHED if published else PlaybookStatus.DRAFT,
-        published_at=now() if published else None,
-    )
+    playbook = await library.write_playbook(author, {"title": title, "body": body})
+    if published:
+        await library.publish_playbook(author, playbook.id)
+    return await Playbook.get(id=playbook.id).select_related("current")
 
 
 def hidden_csrf_token(page: str) -> str:
