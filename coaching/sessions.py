@@ -30,7 +30,7 @@ from coaching.pipeline.pages import BroughtView, session_snapshots
 from coaching.policy import Action, can, require
 from coaching.policy.reveal import can_see, fetch, reveal, reveal_one, scoped
 from coaching.snapshots import bring_latest_to
-from coaching.text import clean_line, clean_text
+from coaching.text import clean_line, optional_text
 from coaching.timezones import exists_locally, local_to_utc, to_local
 
 MIN_DURATION, MAX_DURATION = 10, 240
@@ -235,17 +235,7 @@ async def delete_agenda_item(actor: User, item_id: int) -> AgendaItem:
 
 
 async def save_shared_notes(actor: User, session_id: int, body: str) -> CoachingSession:
-    errors: dict[str, str] = {}
-    body = clean_text(
-        body,
-        field="shared_notes",
-        label="Shared notes",
-        max_length=MAX_NOTES,
-        errors=errors,
-        required=False,
-    )
-    if errors:
-        raise Invalid(errors)
+    body = optional_text(body, field="shared_notes", label="Shared notes", max_length=MAX_NOTES)
     session = await _writable_session(actor, session_id)
     session.shared_notes = body
     session.shared_notes_updated_at = now()
@@ -257,17 +247,7 @@ async def save_shared_notes(actor: User, session_id: int, body: str) -> Coaching
 
 
 async def save_private_note(actor: User, session_id: int, body: str) -> PrivateNote:
-    errors: dict[str, str] = {}
-    body = clean_text(
-        body,
-        field="private_note",
-        label="Private note",
-        max_length=MAX_NOTES,
-        errors=errors,
-        required=False,
-    )
-    if errors:
-        raise Invalid(errors)
+    body = optional_text(body, field="private_note", label="Private note", max_length=MAX_NOTES)
     if not await can_see(actor, CoachingSession.filter(id=session_id)):
         raise NotFound("No such session, or it isn't one of yours.")
     note = await _private_note_of(actor, session_id)

@@ -14,6 +14,8 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
+from coaching.errors import Invalid
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -222,4 +224,15 @@ def clean_text(
         errors[field] = f"{label} is required."
     elif len(text) > max_length:
         errors[field] = f"{label} must be at most {max_length} characters (it has {len(text)})."
+    return text
+
+
+def optional_text(value: object, *, field: str, label: str, max_length: int) -> str:
+    """An optional multi-line text on its own: `clean_text`, raising Invalid at once."""
+    errors: dict[str, str] = {}
+    text = clean_text(
+        value, field=field, label=label, max_length=max_length, errors=errors, required=False
+    )
+    if errors:
+        raise Invalid(errors)
     return text

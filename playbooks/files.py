@@ -75,16 +75,18 @@ def read_file(path: Path) -> PlaybookFile:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise Invalid(f"larger than {MAX_FILE_BYTES // 1024} KB")
-        post = frontmatter.loads(path.read_text(encoding="utf-8-sig"))
+        # parse, not loads: a Post takes the header as keyword arguments, so a key that
+        # is not text (`1: x`) or is named `content` or `handler` would raise TypeError.
+        metadata, body = frontmatter.parse(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid(f"can't be read ({exc.__class__.__name__}: {exc})") from exc
     except yaml.YAMLError as exc:
         raise Invalid(f"its header is not valid YAML ({_first_line(exc)})") from exc
-    unknown = sorted(set(post.metadata) - set(KEYS))
+    unknown = sorted(set(metadata) - set(KEYS), key=str)
     if unknown:
         raise Invalid(f"unknown header key {unknown[0]!r} (known: {', '.join(KEYS)})")
-    form = {key: _as_text(key, post.metadata.get(key)) for key in KEYS}
-    form["body"] = post.content
+    form = {key: _as_text(key, metadata.get(key)) for key in KEYS}
+    form["body"] = body
     slug = library.slug_of(form.pop("slug") or path.stem)
     return PlaybookFile(path, slug, form, library.parse_draft(form))
 
@@ -147,11 +149,15 @@ async def _import_one(
         return
     current_hash = playbook.current.content_hash if playbook.current else ""
     draft_same = playbook.draft_hash == draft.content_hash
-    if draft_same and (not publish or current_hash == draft.content_hash):
-        result.unchanged += 1
-        return
+    # Publishing, a file that is the published text changes nothing managers read, even
+    # when the draft was edited since: the draft goes back to it, and no version is made
+    # (publish_playbook would refuse "nothing has changed" and undo the whole import).
+    changed = current_hash != draft.content_hash if publish else not draft_same
     if not draft_same:
         await library.save_draft(playbook.id, draft)
+    if not changed:
+        result.unchanged += 1
+        return
     if publish:
         await library.publish_playbook(None, playbook.id, by_name=source)
     result.new_versions += 1

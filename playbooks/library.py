@@ -22,7 +22,7 @@ from coaching.models import User
 from coaching.pipeline.signals import SignalId
 from coaching.policy import Action, can, require
 from coaching.policy.reveal import reveal, reveal_one
-from coaching.text import clean_line, clean_text, render_required_markdown
+from coaching.text import clean_line, clean_text, optional_text, render_required_markdown
 from playbooks import search
 from playbooks.models import Playbook, PlaybookRead, PlaybookStatus, PlaybookTopic, PlaybookVersion
 from playbooks.policy import POLICY as _POLICY  # noqa: F401  (registers the playbook policy)
@@ -155,9 +155,7 @@ def slug_of(title: str) -> str:
 
 
 async def _free_slug(wanted: str) -> str:
-    taken = set(
-        await Playbook.filter(slug__startswith=wanted).values_list("slug", flat=True)
-    )
+    taken = set(await Playbook.filter(slug__startswith=wanted).values_list("slug", flat=True))
     if wanted not in taken:
         return wanted
     return next(f"{wanted}-{n}" for n in range(2, len(taken) + 3) if f"{wanted}-{n}" not in taken)
@@ -223,17 +221,7 @@ async def publish_playbook(
 
 
 def _change_note(raw: str) -> str:
-    errors: dict[str, str] = {}
-    note = clean_text(
-        raw,
-        field="change_note",
-        label="Change note",
-        max_length=300,
-        errors=errors,
-        required=False,
-    )
-    if errors:
-        raise Invalid(errors)
+    note = optional_text(raw, field="change_note", label="Change note", max_length=300)
     return " ".join(note.split())
 
 
@@ -257,9 +245,10 @@ async def _new_version(
 
 
 async def _make_current(playbook: Playbook, version: PlaybookVersion) -> None:
+    archived = playbook.status == PlaybookStatus.ARCHIVED  # stays archived till restored
     await Playbook.filter(id=playbook.id).update(
         current_id=version.id,
-        status=PlaybookStatus.PUBLISHED,
+        status=PlaybookStatus.ARCHIVED if archived else PlaybookStatus.PUBLISHED,
         published_at=version.published_at,
         draft_hash=version.content_hash,
     )
@@ -267,7 +256,10 @@ async def _make_current(playbook: Playbook, version: PlaybookVersion) -> None:
     await PlaybookTopic.bulk_create(
         [PlaybookTopic(playbook_id=playbook.id, topic=topic) for topic in version.topic_list]
     )
-    await search.put(playbook.id, version.title, version.summary, version.topics, version.body_html)
+    if not archived:
+        await search.put(
+            playbook.id, version.title, version.summary, version.topics, version.body_html
+        )
 
 
 async def archive_playbook(actor: User, playbook_id: int) -> Playbook:
@@ -303,8 +295,11 @@ async def versions_of(actor: User, playbook_id: int) -> tuple[Playbook, list[Pla
 async def version_pair(
     actor: User, playbook_id: int, old: int, new: int
 ) -> tuple[Playbook, PlaybookVersion, PlaybookVersion]:
+    """Two versions by number; `new` 0 is the latest, `old` 0 the one before `new`."""
     playbook, versions = await versions_of(actor, playbook_id)
     by_number = {version.number: version for version in versions}
+    new = new or max(by_number, default=0)
+    old = old or max(new - 1, 1)
     if old not in by_number or new not in by_number:
         raise NotFound("This playbook has no such version.")
     return playbook, by_number[old], by_number[new]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.expressions import Subquery
+
 from coaching.db import transaction
 from coaching.errors import Conflict, Invalid
 from coaching.models import User
 from coaching.policy import Action, require
-from coaching.text import clean_text
+from coaching.text import optional_text
 from playbooks.library import get_playbook
 from playbooks.models import Playbook, PlaybookNote, PlaybookRead, PlaybookStatus
 
@@ -116,17 +118,9 @@ async def set_bookmark(actor: User, playbook_id: int, on: bool) -> Playbook:
 
 
 async def save_reflection(actor: User, playbook_id: int, text: str) -> Playbook:
-    errors: dict[str, str] = {}
-    reflection = clean_text(
-        text,
-        field="reflection",
-        label="Your reflection",
-        max_length=MAX_REFLECTION,
-        errors=errors,
-        required=False,
+    reflection = optional_text(
+        text, field="reflection", label="Your reflection", max_length=MAX_REFLECTION
     )
-    if errors:
-        raise Invalid(errors)
     playbook = await _readable(actor, playbook_id)
     await _save_note(actor, playbook, reflection=reflection)
     return playbook
@@ -145,15 +139,10 @@ async def rate(actor: User, playbook_id: int, raw: str) -> Playbook:
 
 
 async def bookmarked(actor: User) -> list[Playbook]:
-    """The actor's bookmarked playbooks that are still in the library."""
-    ids = await PlaybookNote.filter(reader_id=actor.id, bookmarked=True).values_list(
-        "playbook_id", flat=True
-    )
-    return (
-        await Playbook.filter(id__in=list(ids), status=PlaybookStatus.PUBLISHED)
-        .select_related("current")
-        .order_by("title")
-    )
+    """The actor's bookmarked playbooks that are still in the library (one query)."""
+    marked = PlaybookNote.filter(reader_id=actor.id, bookmarked=True).values("playbook_id")
+    found = Playbook.filter(id__in=Subquery(marked), status=PlaybookStatus.PUBLISHED)
+    return await found.select_related("current").order_by("title")
 
 
 @dataclass(frozen=True)

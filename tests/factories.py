@@ -140,11 +140,15 @@ def make_deal(
 
 
 async def make_playbook(
-    author: User, title: str = "Asking about a slipped close date", published: bool = False
+    author: User,
+    title: str = "Asking about a slipped close date",
+    published: bool = False,
+    signals: str = "",
 ) -> Playbook:
     """A trainer's playbook, through the library as a trainer would write (and publish) it."""
     body = "Ask what changed for the customer before asking what the rep will do."
-    playbook = await library.write_playbook(author, {"title": title, "body": body})
+    form = {"title": title, "body": body, "signals": signals}
+    playbook = await library.write_playbook(author, form)
     if published:
         await library.publish_playbook(author, playbook.id)
     return await Playbook.get(id=playbook.id).select_related("current")

@@ -181,8 +181,8 @@ async def versions(request: Request) -> Response:
 
 async def compare(request: Request) -> Response:
     user = me(request)
-    newest = query_int(request, "new", 0)
-    oldest = query_int(request, "old", max(newest - 1, 1))
+    newest = query_int(request, "new", 0) if "new" in request.query_params else 0
+    oldest = query_int(request, "old", 0) if "old" in request.query_params else 0
     playbook, old, new = await library.version_pair(user, request.path_params["id"], oldest, newest)
     return render(
         request,

@@ -57,7 +57,10 @@ SCREENS = [
     Screen("pipeline-rep", REP, "/snapshots"),
     Screen("playbooks-manager", MANAGER, "/playbooks"),
     Screen(
-        "playbook-manager", MANAGER, "/playbooks", click="Reading a pipeline without policing it"
+        "playbook-manager",
+        MANAGER,
+        "/playbooks",
+        click="Reading a pipeline snapshot without policing",
     ),
     Screen("playbook-edit", TRAINER, "/playbooks/new"),
     Screen("people-admin", ADMIN, "/admin/people"),

@@ -51,7 +51,7 @@ from coaching.pipeline.models import BroughtSnapshot, DealContext, SnapshotDeal
 from coaching.policy import Action, allows, can, policies, scope
 from coaching.policy.base import decide_in_memory
 from playbooks import library
-from playbooks.models import Playbook
+from playbooks.models import Playbook, PlaybookVersion
 from tests.factories import (
     make_deal,
     make_goal,
@@ -123,6 +123,7 @@ EXPECTED: dict[tuple[str, str], tuple[bool, ...]] = {
     ("published_playbook", "read"):    (Y,   Y,    Y,    Y,        Y,        Y,    Y),
     ("published_playbook", "write"):   (N,   N,    N,    N,        N,        N,    Y),
     ("published_playbook", "publish"): (N,   N,    N,    N,        N,        N,    Y),
+    ("published_playbook", "manage"):  (N,   N,    N,    N,        N,        N,    Y),
     ("draft_playbook", "read"):        (N,   N,    N,    N,        N,        N,    Y),
 }
 
@@ -351,8 +352,9 @@ async def read_outcomes(actor: User, world: World, variant: str) -> dict[str, bo
         outcomes["get_pairing"] = not await refused(pairings.get_pairing(actor, obj.pk))
     elif kind == "playbook":
         outcomes["get_playbook"] = not await refused(library.get_playbook(actor, obj.pk))
-        listed = await library.list_playbooks(actor)
-        outcomes["list_playbooks"] = obj.pk in {p.id for p in listed}
+        shelf = "library" if obj.current_id else "drafts"
+        listed = (await library.library_page(actor, shelf=shelf)).playbooks
+        outcomes["library_page"] = obj.pk in {p.id for p in listed}
     return outcomes
 
 
@@ -427,6 +429,16 @@ async def write_outcomes(actor: User, world: World, variant: str, action: str) -
         form = {"title": "Rewritten", "body": "New text"}
         await refused(library.edit_playbook(actor, obj.id, form))
         return {"edit_playbook": (await Playbook.get(id=obj.id)).title == "Rewritten"}
+    if key == ("playbook", "publish"):
+        await Playbook.filter(id=obj.id).update(draft_hash="edited")  # something to publish
+        before = await PlaybookVersion.filter(playbook_id=obj.id).count()
+        await refused(library.publish_playbook(actor, obj.id))
+        return {
+            "publish_playbook": await PlaybookVersion.filter(playbook_id=obj.id).count() > before
+        }
+    if key == ("playbook", "manage"):
+        await refused(library.archive_playbook(actor, obj.id))
+        return {"archive_playbook": (await Playbook.get(id=obj.id)).is_archived}
     return {}  # no domain function makes this change today: the policy checks above suffice
 
 

@@ -312,12 +312,10 @@ async def test_bringing_again_with_other_deals_shows_the_new_choice_at_once() ->
 async def test_a_question_links_the_published_playbook_tagged_with_its_signal(app, browser) -> None:
     rep, coach, _, session = await _world()
     trainer = await make_user("trainer")
-    tagged = await make_playbook(trainer, "When the next step is missing", published=True)
-    tagged.signals = "no-next-step"
-    await tagged.save()
-    draft = await make_playbook(trainer, "A draft on next steps")
-    draft.signals = "no-next-step"
-    await draft.save()
+    tagged = await make_playbook(
+        trainer, "When the next step is missing", published=True, signals="no-next-step"
+    )
+    await make_playbook(trainer, "A draft on next steps", signals="no-next-step")
     snap = await make_snapshot(rep, deals=[make_deal("Acme", next_step="")])
     await snapshots.bring_to_session(rep, snap.id, session.id)
     await browser.login(coach)

@@ -41,8 +41,10 @@ PINNED: dict[tuple[str, str], int] = {
     ("pairings", "rep"): 2,
     ("pairings", "manager"): 2,
     ("pairings", "admin"): 3,
-    ("playbooks", "manager"): 3,
-    ("playbooks", "trainer"): 3,
+    # Beside the signed-in person: the page of playbooks and their count, the topics, the
+    # reader's reads, notes and bookmarks.
+    ("playbooks", "manager"): 7,
+    ("playbooks", "trainer"): 7,
     ("people", "admin"): 5,
     ("access log", "rep"): 4,
 }
