@@ -45,13 +45,32 @@ def word_diff(old: str, new: str) -> Markup:
     return Markup("".join(parts))
 
 
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+SHOWN_UNCHANGED = 1  # an unchanged run this short is shown whole, as context
+
+
+def text_diff(old: str, new: str) -> Markup:
+    """Like `word_diff`, for long text: paragraphs that didn't change are folded into a
+    marker, so the changes don't have to be hunted for in a whole playbook."""
+    a, b = _PARAGRAPHS.split(old.strip()), _PARAGRAPHS.split(new.strip())
+    parts: list[str] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" and i2 - i1 > SHOWN_UNCHANGED:
+            count = i2 - i1
+            parts.append(f'<span class="unchanged">… {count} unchanged paragraphs …</span>')
+        else:
+            parts.append(str(word_diff("\n\n".join(a[i1:i2]), "\n\n".join(b[j1:j2]))))
+    return Markup("\n\n".join(parts))
+
+
 def compare(old: PlaybookVersion, new: PlaybookVersion | Playbook) -> list[FieldDiff]:
     """Field by field; `new` may be the draft, to show what publishing it would change."""
     return [
         FieldDiff(
             label,
             getattr(old, name) != getattr(new, name),
-            word_diff(getattr(old, name), getattr(new, name)),
+            (text_diff if name == "body" else word_diff)(getattr(old, name), getattr(new, name)),
         )
         for name, label in FIELDS
     ]

@@ -21,6 +21,7 @@ import pytest
 from app.settings import ROOT, ConfigError, load_settings
 from coaching.clock import now
 from coaching.identity.models import WebSession
+from playbooks.files import STARTER
 from tests.factories import make_user
 
 ENV_PREFIX = "TANDEM_"
@@ -187,6 +188,22 @@ def test_migrate_is_idempotent_and_keeps_data(tmp_path):
         == tables
     )
     assert query(tmp_path, "SELECT email FROM users") == [("lee@example.com",)]
+
+
+def test_a_fresh_install_loads_the_published_starter_library_once(tmp_path):
+    first = tandem(tmp_path, "migrate")
+    assert first.returncode == 0, first.stderr
+    starters = len(list(STARTER.glob("*.md")))
+    assert starters >= 10
+    assert f"Loaded the starter library: {starters} playbooks" in first.stdout
+    published = (
+        "SELECT count(*) FROM playbooks WHERE status = 'published' AND current_id IS NOT NULL"
+    )
+    assert query(tmp_path, published) == [(starters,)]
+    assert query(tmp_path, "SELECT count(*) FROM playbook_search") == [(starters,)]
+    second = tandem(tmp_path, "migrate")
+    assert "starter library" not in second.stdout
+    assert query(tmp_path, "SELECT count(*) FROM playbook_versions") == [(starters,)]
 
 
 def test_demo_creates_the_demo_organisation_once(tmp_path):

@@ -14,6 +14,7 @@ from coaching.models import AccessEvent, ObjectKind, User
 from coaching.pipeline.diff import ChangeKind
 from coaching.pipeline.models import BroughtSnapshot, DealContext, PipelineSnapshot, SnapshotDeal
 from coaching.pipeline.pages import compare_page, deal_records
+from playbooks import library
 from tests.factories import (
     make_deal,
     make_pairing,
@@ -324,3 +325,32 @@ async def test_a_question_links_the_published_playbook_tagged_with_its_signal(ap
     question = question[: question.index("</li>")]
     assert f"/playbooks/{tagged.id}" in question
     assert "A draft on next steps" not in page
+
+
+async def test_the_coach_is_offered_the_playbooks_for_the_signals_present_by_published_title(
+    app, browser
+) -> None:
+    rep, coach, _, session = await _world()
+    trainer = await make_user("trainer")
+    tagged = await make_playbook(
+        trainer, "When the next step is missing", published=True, signals="no-next-step"
+    )
+    form = {name: getattr(tagged, name) for name in library.CONTENT_FIELDS}
+    await library.edit_playbook(trainer, tagged.id, {**form, "title": "Unpublished rename"})
+    unrelated = await make_playbook(
+        trainer, "Pushed dates", published=True, signals="close-date-pushed-twice"
+    )
+    snap = await make_snapshot(rep, deals=[make_deal("Acme", next_step="")])
+    await snapshots.bring_to_session(rep, snap.id, session.id)
+    await browser.login(coach)
+    page = (await browser.get(f"/sessions/{session.id}")).text
+    offered = page[page.index("Playbooks for these questions") :]
+    offered = offered[: offered.index("</ul>")]
+    assert "When the next step is missing" in offered and f"/playbooks/{tagged.id}" in offered
+    assert f"/playbooks/{unrelated.id}" not in offered
+    assert "Unpublished rename" not in page
+    browser.client.cookies.clear()
+    await browser.login(rep)
+    assert (
+        "Playbooks for these questions" not in (await browser.get(f"/sessions/{session.id}")).text
+    )

@@ -278,3 +278,11 @@ def test_word_diff_marks_removed_and_added_words_and_escapes_them():
     assert marked == (
         "Ask <ins>what changed </ins>&lt;<del>why</del><ins>now</ins>&gt;<del> it slipped</del>."
     )
+
+
+def test_text_diff_folds_long_runs_of_unchanged_paragraphs():
+    old = "\n\n".join(["Intro.", "Same one.", "Same two.", "Same three.", "Ask why."])
+    new = "\n\n".join(["Intro.", "Same one.", "Same two.", "Same three.", "Ask what changed."])
+    marked = str(diff.text_diff(old, new))
+    assert "… 4 unchanged paragraphs …" in marked and "Same two." not in marked
+    assert "<del>why</del><ins>what changed</ins>" in marked
