@@ -166,7 +166,7 @@ async def import_file(
     problem."""
     size_problem = too_large(len(data))
     if size_problem:
-        raise ImportRefused([size_problem])
+        raise FileTooLarge(size_problem.message)
     preview = await preview_file(owner, data, file_format, mapping)
     parsed = preview.parsed
     if parsed.problems:

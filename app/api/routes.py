@@ -51,6 +51,8 @@ async def import_snapshot(request: Request) -> Response:
             return await _import_upload(request, token)
     except imports.ImportRefused as refused:
         return _refused(_file_problems(refused))
+    except imports.FileTooLarge as too_large:
+        return _problems(413, _field_problems(too_large))
     except Invalid as invalid:
         return _refused(_field_problems(invalid))
     message = "Send deals as application/json, or a CSV file as multipart/form-data."

@@ -100,4 +100,9 @@ def _csv_error_message(error: csv.Error, line: int) -> str:
             f'Line {line} has a quote mark (") in the middle of a quoted value; '
             'write it as two quote marks ("").'
         )
+    if "field larger than field limit" in reason:
+        return (
+            f"Line {line} has a value longer than {csv.field_size_limit() // 1024} KB, "
+            "more than any CRM field holds: is this the export you meant to upload?"
+        )
     return f"Line {line} can't be read as CSV ({reason})."

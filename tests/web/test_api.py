@@ -365,3 +365,13 @@ def test_taken_on_in_the_future_is_named(db) -> None:
             '"deals": [{"name": "A", "stage": "B"}]}'
         )
     assert [(p.line, p.column) for p in problems_of(refused.value)] == [(0, "taken_on")]
+
+
+async def test_a_file_over_the_limit_within_the_body_limit_is_413_like_the_web_form(client) -> None:
+    _, token = await admin_and_token()
+    rep = await make_user("rep")
+    data = b"Opportunity Name,Amount\n" + b"A,1\n" * (5 * 2**20 // 4 + 100)
+    response = await upload(client, token, data, rep_email=rep.email)
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["message"] == "The file is too large: the limit is 5 MB."
+    assert not await PipelineSnapshot.exists()

@@ -497,3 +497,15 @@ def test_sample_report_is_read_whole() -> None:
     assert parsed.ok, parsed.problems[:3]
     assert len(parsed.deals) == 500
     assert parsed.skipped_lines == 5
+
+
+def test_a_value_longer_than_any_crm_field_is_named_in_plain_words() -> None:
+    huge = "x" * (200 * 1024)
+    data = f'Opportunity Name,Amount,Stage\n"Acme",100,Prospecting\n"{huge}",5,Closed Won\n'
+    parsed = parse_pipeline_file(data.encode())
+    assert not parsed.ok
+    messages = [p.message for p in parsed.problems]
+    assert messages == [
+        "Line 3 has a value longer than 128 KB, more than any CRM field holds: "
+        "is this the export you meant to upload?"
+    ]
