@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from coaching import goals, pairings, reflections, sessions, snapshots
+from coaching import commitments, goals, pairings, reflections, sessions, snapshots
 from coaching.clock import now
 from coaching.identity.accounts import create_user
 from coaching.models import Pairing, User
@@ -131,7 +131,21 @@ async def _sessions(coach: User, rep: User, pairing_id: int) -> int:
         coach, past.id, "Rosa is strongest when she leads. Step back more."
     )
     await _demo_snapshots(rep, past.id, upcoming.id, today)
+    await _commitments(coach, rep, past.id, today)
     return upcoming.id
+
+
+async def _commitments(coach: User, rep: User, session_id: int, today: date) -> None:
+    """Made in the past session: two still open (they show in the next one), one done."""
+    due = (today + timedelta(days=1)).isoformat()
+    for owner, text, due_on in (
+        (rep, "Draft three discovery questions for Acme", due),
+        (coach, "Set up a pricing role-play before the Northwind call", ""),
+        (rep, "Send Northwind the revised proposal", ""),
+    ):
+        form = {"text": text, "owner_id": str(owner.id), "due_on": due_on}
+        made = await commitments.add_commitment(coach, session_id, form)
+    await commitments.set_done(rep, made.id, True)
 
 
 def _deal(

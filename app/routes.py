@@ -206,6 +206,28 @@ ROUTES = [
         access=SIGNED_IN,
         methods=POST,
     ),
+    page(
+        "/sessions/{id:id}/commitments",
+        sessions.add_commitment,
+        name="sessions:add_commitment",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/commitments/{id:id}/done",
+        sessions.commitment_done,
+        name="commitments:done",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/commitments/{id:id}/delete",
+        sessions.commitment_delete,
+        name="commitments:delete",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page("/commitments", sessions.my_commitments, name="commitments:mine", access=SIGNED_IN),
     page("/playbooks", playbooks.index, name="playbooks:index", access=SIGNED_IN),
     page(
         "/playbooks/new",

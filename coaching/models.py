@@ -117,6 +117,41 @@ class AgendaItem(Model):
         ordering = ["created_at", "id"]
 
 
+class Commitment(Model):
+    """Something one side of a pairing will do: the coach's count as much as the rep's.
+    It shows in every session of the pairing, from the one it was made in, until done."""
+
+    id = fields.IntField(primary_key=True)
+    pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
+        "coaching.Pairing", related_name="commitments", on_delete=fields.CASCADE
+    )
+    pairing_id: int
+    made_in: fields.ForeignKeyNullableRelation[CoachingSession] = fields.ForeignKeyField(
+        "coaching.CoachingSession", related_name="commitments", null=True, on_delete=fields.SET_NULL
+    )
+    made_in_id: int | None
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "identity.User", related_name="commitments", on_delete=fields.CASCADE
+    )
+    owner_id: int
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "identity.User", related_name="commitments_written", on_delete=fields.CASCADE
+    )
+    author_id: int
+    text = fields.CharField(max_length=300)
+    due_on = fields.DateField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    done_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "commitments"
+        indexes = (("pairing_id", "done_at"), ("owner_id", "done_at"))
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
 class PrivateNote(Model):
     """Words one person keeps about a session for themselves alone."""
 
@@ -244,6 +279,7 @@ __models__ = [
     Pairing,
     CoachingSession,
     AgendaItem,
+    Commitment,
     PrivateNote,
     Goal,
     Reflection,

@@ -10,6 +10,7 @@ from typing import TypeVar
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from coaching import commitments
 from coaching.access import logged_together
 from coaching.clock import now
 from coaching.compiled import Shape
@@ -18,6 +19,7 @@ from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
 from coaching.models import (
     AgendaItem,
     CoachingSession,
+    Commitment,
     Goal,
     Pairing,
     PairingStatus,
@@ -146,6 +148,7 @@ class SessionPage:
     snapshots: list[BroughtView]
     shared_goals: list[Goal] = field(default_factory=list)
     shared_reflections: list[Reflection] = field(default_factory=list)
+    commitments: list[Commitment] = field(default_factory=list)
     can_write: bool = False
 
     @property
@@ -192,6 +195,7 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
         note = await OWN_NOTE.first(session.id, actor.id)
         page = SessionPage(session, agenda, note, await session_snapshots(actor, session))
         page.can_write = can(actor, Action.WRITE, session)
+        page.commitments = await commitments.for_session(actor, session)
         if actor.id != rep_id:  # the rep has these on their own pages
             page.shared_goals = await reveal(actor, GOALS_OF, rep_id)
             page.shared_reflections = await reveal(actor, REFLECTIONS_OF, rep_id)

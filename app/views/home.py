@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.web import me, redirect, render
+from coaching import commitments
 from coaching.home import dismiss_notice, home_for
 from coaching.policy import Action, can
 from playbooks.library import list_drafts, list_unread
@@ -14,7 +15,17 @@ async def index(request: Request) -> Response:
     home = await home_for(user)
     unread = await list_unread(user) if can(user, Action.LEARN, "playbook") else []
     drafts = await list_drafts(user)
-    return render(request, "home/index.html", home=home, unread_playbooks=unread, drafts=drafts)
+    attends = can(user, Action.ATTEND, "session")
+    promised = (await commitments.mine(user)).open if attends else []
+    return render(
+        request,
+        "home/index.html",
+        home=home,
+        unread_playbooks=unread,
+        drafts=drafts,
+        commitments=promised,
+        attends=attends,
+    )
 
 
 async def dismiss(request: Request) -> Response:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.urls import absolute_url
 from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
-from coaching import sessions
+from coaching import commitments, sessions
 from coaching.clock import now
 from coaching.errors import Invalid
 from coaching.models import User
@@ -125,3 +125,51 @@ async def private_note(request: Request) -> Response:
         "private_note",
         "Private note saved. Only you can read it.",
     )
+
+
+COMMITMENT_FIELDS = ("text", "owner_id", "due_on")  # named commitment_* on the page
+
+
+async def add_commitment(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    form = await form_of(request)
+    fields = {name: form.get(f"commitment_{name}", "") for name in COMMITMENT_FIELDS}
+    try:
+        made = await commitments.add_commitment(me(request), session_id, fields)
+    except Invalid as exc:
+        errors = {f"commitment_{k}": v for k, v in exc.errors.items()}
+        return await _detail(request, session_id, 400, errors=errors, form=form)
+    return redirect(request, "sessions:detail", f"Commitment added: “{made.text}”.", id=session_id)
+
+
+def _back_to(request: Request, back: str, session_id: int | None, message: str) -> Response:
+    if back == "mine" or session_id is None:
+        return redirect(request, "commitments:mine", message)
+    return redirect(request, "sessions:detail", message, id=session_id)
+
+
+async def commitment_done(request: Request) -> Response:
+    form = await form_of(request)
+    done = form.get("done") == "1"
+    item = await commitments.set_done(me(request), request.path_params["id"], done)
+    back = form.get("next", "")
+    session_id = int(back) if back.isdigit() else item.made_in_id
+    return _back_to(request, back, session_id, "Marked done." if done else "Open again.")
+
+
+async def commitment_delete(request: Request) -> Response:
+    item = await commitments.remove(me(request), request.path_params["id"])
+    if item.made_in_id is None:
+        return _back_to(request, "mine", None, f"Removed “{item.text}”.")
+    action = absolute_url(request, "sessions:add_commitment", id=item.made_in_id)
+    due = item.due_on.isoformat() if item.due_on else ""
+    fields = {"text": item.text, "owner_id": str(item.owner_id), "due_on": due}
+    undo = Undo(str(action), {f"commitment_{k}": v for k, v in fields.items()})
+    return redirect(
+        request, "sessions:detail", f"Removed “{item.text}”.", undo=undo, id=item.made_in_id
+    )
+
+
+async def my_commitments(request: Request) -> Response:
+    found = await commitments.mine(me(request))
+    return render(request, "commitments/mine.html", found=found, today=now().date())

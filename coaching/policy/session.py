@@ -1,7 +1,14 @@
 """Coaching sessions, their agenda items, and the private notes people keep on them."""
 
 from coaching.identity.models import Role
-from coaching.models import AgendaItem, CoachingSession, ObjectKind, PairingStatus, PrivateNote
+from coaching.models import (
+    AgendaItem,
+    CoachingSession,
+    Commitment,
+    ObjectKind,
+    PairingStatus,
+    PrivateNote,
+)
 from coaching.policy.base import Action, Permission, Policy, register
 from coaching.policy.rules import HasRole, Is, Where
 
@@ -43,6 +50,23 @@ AGENDA_ITEM = register(
             Action.DELETE: Permission(
                 "Remove it (its author only)",
                 Is("author_id", "its author") & WRITE.within("session"),
+            ),
+        },
+    )
+)
+
+# Commitments are the pairing's shared session material: they are read on the session
+# page, whose read is logged for the rep, and on their owner's own list.
+COMMITMENT = register(
+    Policy(
+        kind="commitment",
+        noun="commitment",
+        model=Commitment,
+        actions={
+            Action.READ: Permission("See it, in the pairing's sessions", READ),
+            Action.WRITE: Permission("Mark it done, or open again", WRITE),
+            Action.DELETE: Permission(
+                "Remove it (whoever wrote it)", Is("author_id", "whoever wrote it") & WRITE
             ),
         },
     )

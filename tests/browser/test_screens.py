@@ -88,6 +88,8 @@ SCREENS = [
     Screen("pairing-manager", MANAGER, "/pairings", click="Maya Okafor coaches"),
     Screen("playbooks-trainer", TRAINER, "/playbooks"),
     Screen("pairings-admin", ADMIN, "/pairings"),
+    Screen("commitments-rep", REP, "/commitments"),
+    Screen("commitments-manager", MANAGER, "/commitments"),
 ]
 
 

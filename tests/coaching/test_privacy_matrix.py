@@ -33,11 +33,12 @@ import pytest
 from tortoise.models import Model
 
 import playbooks.policy  # noqa: F401  (registers the playbook policy)
-from coaching import goals, pairings, reflections, sessions, snapshots
+from coaching import commitments, goals, pairings, reflections, sessions, snapshots
 from coaching.errors import Invalid, NotFound, PermissionDenied
 from coaching.models import (
     AgendaItem,
     CoachingSession,
+    Commitment,
     Goal,
     GoalStatus,
     Pairing,
@@ -75,6 +76,10 @@ EXPECTED: dict[tuple[str, str], tuple[bool, ...]] = {
     ("agenda_item", "read"):           (Y,   Y,    N,    N,        N,        N,    N),
     ("agenda_item", "write"):          (Y,   Y,    N,    N,        N,        N,    N),
     ("agenda_item", "delete"):         (Y,   N,    N,    N,        N,        N,    N),
+    # Written by the rep for the coach to do: both see it and tick it; its writer removes it.
+    ("commitment", "read"):            (Y,   Y,    N,    N,        N,        N,    N),
+    ("commitment", "write"):           (Y,   Y,    N,    N,        N,        N,    N),
+    ("commitment", "delete"):          (Y,   N,    N,    N,        N,        N,    N),
     ("private_note", "read"):          (Y,   N,    N,    N,        N,        N,    N),
     ("private_note", "write"):         (Y,   N,    N,    N,        N,        N,    N),
     ("unshared_goal", "read"):         (Y,   N,    N,    N,        N,        N,    N),
@@ -189,6 +194,8 @@ async def build_world(role: str) -> World:
     await sessions.save_shared_notes(rep, session.id, SHARED_NOTES)
     note = await sessions.save_private_note(rep, session.id, NOTE_TEXT)
     item = await AgendaItem.create(session=session, author=rep, text="Northwind renewal")
+    form = {"text": "Send the case study", "owner_id": str(coach.id)}
+    promise = await commitments.add_commitment(rep, session.id, form)
 
     shared_goal = await make_goal(rep, "Shared goal")
     await goals.share_goal(rep, shared_goal.id, [coach.id])
@@ -218,6 +225,7 @@ async def build_world(role: str) -> World:
         objects={
             "session": session,
             "agenda_item": item,
+            "commitment": promise,
             "private_note": note,
             "unshared_goal": await make_goal(rep, "Private goal"),
             "shared_goal": shared_goal,
@@ -246,6 +254,7 @@ async def build_world(role: str) -> World:
 LOADED = {
     CoachingSession: ("pairing",),
     AgendaItem: ("session__pairing",),
+    Commitment: ("pairing",),
     BroughtSnapshot: ("snapshot", "session__pairing"),
     SnapshotDeal: ("snapshot",),
     Pairing: ("rep",),
@@ -305,6 +314,8 @@ async def read_outcomes(actor: User, world: World, variant: str) -> dict[str, bo
         outcomes["list_sessions"] = obj.pk in {s.id for s in listed}
     elif kind == "agenda_item":
         outcomes["session page"] = page is not None and obj.pk in {i.id for i in page.agenda}
+    elif kind == "commitment":
+        outcomes["session page"] = page is not None and obj.pk in {c.id for c in page.commitments}
     elif kind == "private_note":
         outcomes["get_session_page"] = (
             page is not None
@@ -378,6 +389,12 @@ async def write_outcomes(actor: User, world: World, variant: str, action: str) -
     if key == ("agenda_item", "delete"):
         await refused(sessions.delete_agenda_item(actor, obj.id))
         return {"delete_agenda_item": not await AgendaItem.exists(id=obj.id)}
+    if key == ("commitment", "write"):
+        await refused(commitments.set_done(actor, obj.id, True))
+        return {"set_done": (await Commitment.get(id=obj.id)).is_done}
+    if key == ("commitment", "delete"):
+        await refused(commitments.remove(actor, obj.id))
+        return {"remove": not await Commitment.exists(id=obj.id)}
     if key == ("private_note", "write"):
         session_id = world.objects["session"].id
         await refused(sessions.save_private_note(actor, session_id, "Rewritten"))
