@@ -21,13 +21,14 @@ from coaching.models import (
     User,
 )
 from coaching.policy import Action, can
-from coaching.sessions import list_open_agenda, list_sessions
+from coaching.sessions import list_open_agenda, list_sessions, topics_from_reps
 
 
 @dataclass
 class Home:
     upcoming: list[CoachingSession] = field(default_factory=list)
     open_agenda: list[AgendaItem] = field(default_factory=list)
+    reps_topics: list[AgendaItem] = field(default_factory=list)  # as coach, logged for the rep
     goals: list[Goal] = field(default_factory=list)
     awaiting_my_answer: list[Pairing] = field(default_factory=list)
     awaiting_their_answer: list[Pairing] = field(default_factory=list)
@@ -70,6 +71,7 @@ async def home_for(actor: User) -> Home:
     home = Home()
     home.upcoming = await list_sessions(actor, upcoming=True, limit=6)
     home.open_agenda = await list_open_agenda(actor)
+    home.reps_topics = await topics_from_reps(actor, home.upcoming)
     home.goals = await OPEN_GOALS.all(actor.id)
     if home.goals:
         home.shared_goal_ids = {g.id for g in await SHARED_OPEN_GOALS.all(actor.id)}

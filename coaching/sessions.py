@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from coaching import commitments
-from coaching.access import logged_together
+from coaching.access import logged_together, record_reads
 from coaching.clock import now
 from coaching.compiled import Shape
 from coaching.db import lock, transaction
@@ -21,6 +21,7 @@ from coaching.models import (
     CoachingSession,
     Commitment,
     Goal,
+    ObjectKind,
     Pairing,
     PairingStatus,
     PrivateNote,
@@ -306,6 +307,25 @@ async def list_sessions(
     """The actor's sessions (as rep, or as coach of an active pairing), nearest first."""
     shape = scoped(UPCOMING if upcoming else PAST, actor, Action.READ)
     return await shape.all(now() - RECENT, limit, offset, actor.id)
+
+
+async def topics_from_reps(
+    actor: User, upcoming: list[CoachingSession], limit: int = 12
+) -> list[AgendaItem]:
+    """What the reps the actor coaches want to talk about in these upcoming sessions: their
+    open agenda items. Reading them is reading the rep's session, so each session whose
+    items are shown is logged for its rep, as opening it would be."""
+    coached = {s.id: s for s in upcoming if s.pairing.coach_id == actor.id and s.pairing.is_active}
+    if not coached:
+        return []
+    query = AgendaItem.filter(session_id__in=list(coached), done=False).exclude(author_id=actor.id)
+    items = await query.select_related("author").order_by("created_at", "id").limit(limit)
+    shown = {item.session_id: coached[item.session_id] for item in items}
+    for session in shown.values():
+        await record_reads(actor, session.pairing.rep_id, ObjectKind.SESSION, [session])
+    for item in items:
+        item.session = shown[item.session_id]
+    return items
 
 
 async def list_open_agenda(actor: User, limit: int = 12) -> list[AgendaItem]:

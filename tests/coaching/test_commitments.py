@@ -127,3 +127,21 @@ async def test_a_pairing_holds_at_most_fifty_open_commitments(db):
         )
     with pytest.raises(Invalid, match="50 open commitments at most"):
         await commitments.add_commitment(coach, first.id, _form("One too many", rep))
+
+
+async def test_the_coach_home_shows_what_the_rep_wants_to_talk_about_and_logs_the_read(db):
+    from coaching.home import home_for
+    from coaching.models import AccessEvent, AgendaItem, ObjectKind
+
+    coach, rep, _, _, upcoming = await _pair()
+    await sessions.add_agenda_item(rep, upcoming.id, "Pricing objection practice")
+    await sessions.add_agenda_item(coach, upcoming.id, "My own point")
+    done = await sessions.add_agenda_item(rep, upcoming.id, "Already covered")
+    await AgendaItem.filter(id=done.id).update(done=True)
+
+    home = await home_for(coach)
+
+    assert [item.text for item in home.reps_topics] == ["Pricing objection practice"]
+    events = await AccessEvent.filter(subject_id=rep.id, actor_id=coach.id)
+    assert [(e.object_kind, e.object_id) for e in events] == [(ObjectKind.SESSION, upcoming.id)]
+    assert (await home_for(rep)).reps_topics == []

@@ -6,21 +6,28 @@ from coaching import sessions
 from coaching.errors import Invalid
 from coaching.identity.passwords import authenticate
 from coaching.identity.throttle import FREE_ATTEMPTS
+from coaching.models import AccessEvent
 from tests.factories import PASSWORD, make_pairing, make_session, make_user, text_of
 
 
-async def test_coach_home_lists_only_their_own_agenda_items_the_rep_sees_all(browser):
+async def test_coach_home_shows_the_reps_topics_apart_and_logs_that_read(browser):
     coach, rep = await make_user("manager"), await make_user()
     session = await make_session(await make_pairing(coach, rep))
     await sessions.add_agenda_item(rep, session.id, "Rep topic")
     await sessions.add_agenda_item(coach, session.id, "Coach topic")
     await browser.login(coach)
     coach_home = text_of((await browser.get("/")).text)
-    assert "Coach topic" in coach_home and "Rep topic" not in coach_home
+    reps_card, own_card = coach_home.split("Open agenda items", 1)
+    assert "What your reps want to talk about Rep topic" in reps_card
+    assert "Coach topic" in own_card and "Rep topic" not in own_card
+    assert await AccessEvent.filter(
+        subject_id=rep.id, actor_id=coach.id, object_id=session.id
+    ).exists()
     browser.client.cookies.clear()
     await browser.login(rep)
     rep_home = text_of((await browser.get("/")).text)
     assert "Coach topic" in rep_home and "Rep topic" in rep_home
+    assert "What your reps want to talk about" not in rep_home
 
 
 async def test_failures_from_another_address_do_not_lock_the_owner_out(db):
