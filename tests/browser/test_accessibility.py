@@ -49,6 +49,7 @@ NOT_PAGES = {
     "oidc:start": "redirects to the identity provider (or back to sign-in when SSO is off)",
     "oidc:callback": "redirects home or back to sign-in",
     "api:openapi": "JSON: the API's OpenAPI document",
+    "calendar:feed": "text/calendar for a calendar app (its token is a person's secret)",
 }
 
 # The person a deactivated row on the People page belongs to, and a pending invitation.
