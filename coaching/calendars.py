@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vDuration
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
@@ -293,5 +293,5 @@ def feed(sessions: Iterable[CoachingSession], site: CalendarSite) -> bytes:
     cal = calendar(events)
     cal.add("x-wr-calname", FEED_NAME)
     cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", FEED_REFRESH)
+    cal.add("x-published-ttl", vDuration(FEED_REFRESH))  # an X- name: not typed for us
     return cal.to_ical()

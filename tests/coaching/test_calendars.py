@@ -228,6 +228,8 @@ async def test_feed_is_a_calendar_of_events_without_email_addresses(db) -> None:
     assert utc_instant(vevent.dtstart.value) == STARTS
     assert "Maya Okafor" in vevent.description.value
     assert "METHOD" not in parsed.by_icalendar
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in body
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in body
     assert not re.search(rb"mailto:|@example\.com", body.replace(b"@tandem.example.com", b""))
 
 
