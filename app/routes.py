@@ -11,6 +11,7 @@ from app.views import (
     account,
     admin,
     auth,
+    calendar,
     goals,
     health,
     home,
@@ -70,6 +71,22 @@ ROUTES = [
     ),
     page("/account/access-log", account.access_log, name="account:access_log", access=SIGNED_IN),
     page("/account/changes", account.changes, name="account:changes", access=SIGNED_IN),
+    page(
+        "/account/calendar",
+        account.calendar_link,
+        name="account:calendar_link",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
+        "/account/calendar/off",
+        account.calendar_off,
+        name="account:calendar_off",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    # A calendar app can't sign in: the secret token in the URL is the key (a wrong one 404s).
+    page("/calendar/{token}.ics", calendar.feed, name="calendar:feed", access=PUBLIC),
     page("/sessions", sessions.index, name="sessions:index", access=SIGNED_IN),
     page("/sessions/{id:id}", sessions.detail, name="sessions:detail", access=SIGNED_IN),
     page(

@@ -24,10 +24,15 @@ ANY_HOST_PATHS = ("/healthz",)
 
 def absolute_url(request: HTTPConnection, name: str, /, **params: Any) -> URL:
     """The absolute URL of the named route."""
+    return URL(public_base_url(request) + route_path(request.app.router, name, **params))
+
+
+def public_base_url(request: HTTPConnection) -> str:
+    """TANDEM_BASE_URL, or (in development, without it) the address the request came to."""
     base: str | None = request.app.state.settings.base_url
     if base is None:
         base = str(request.base_url)
-    return URL(base.rstrip("/") + route_path(request.app.router, name, **params))
+    return base.rstrip("/")
 
 
 def route_path(router: Router, name: str, /, **params: Any) -> str:

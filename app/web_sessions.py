@@ -24,9 +24,9 @@ from coaching.identity.web_sessions import find_live_session, purge_expired
 
 COOKIE = "tandem_session"
 VISITOR_COOKIE = "tandem_visitor"
-# The API authenticates by bearer token only: no session is loaded there, so a browser's
-# cookie can never stand in for a token.
-SKIP_PREFIXES = ("/static/", "/healthz", "/api/")
+# The API authenticates by bearer token only, and a calendar feed by the token in its URL:
+# no session is loaded there, so a browser's cookie can never stand in for either.
+SKIP_PREFIXES = ("/static/", "/healthz", "/api/", "/calendar/")
 VISITOR_LIFETIME = timedelta(days=1)
 MAX_VISITOR_COOKIE = 3000  # characters; browsers keep about 4 KB per cookie, attributes included
 KEPT_ACROSS_SIGN_IN = ("flash",)

@@ -93,6 +93,10 @@ class CoachingSession(Model):
         "identity.User", related_name="shared_notes_edits", null=True, on_delete=fields.SET_NULL
     )
     shared_notes_updated_by_id: int | None
+    # The iCalendar SEQUENCE of the session's invitations (RFC 5545 3.8.7.4): raised by
+    # coaching.calendars.next_sequence on every change and on the cancel, so calendars
+    # replace the copy they hold instead of keeping the older one.
+    calendar_sequence = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "coaching_sessions"

@@ -21,6 +21,8 @@ INDEXED = {
     "brought_snapshots": {"session_id"},  # the first column of its unique index
     "snapshot_deals": {"snapshot_id"},
     "pipeline_snapshots": {"owner_id"},
+    "coaching_sessions": {"starts_at"},  # kept through 0004 (AddField, not a rebuild)
+    "calendar_feeds": {"token_hash", "user_id"},  # the feed is found by its token's hash
 }
 
 

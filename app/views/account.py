@@ -5,25 +5,63 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.urls import absolute_url
 from app.web import form_id, form_of, me, query_int, redirect, render, render_invalid
 from coaching import access
 from coaching.errors import Invalid, Throttled
-from coaching.identity import audit
+from coaching.identity import audit, calendar_feeds
 from coaching.identity.accounts import change_password, timezone_names, update_profile
 
 
 async def profile(request: Request) -> Response:
     user = me(request)
-    zones = timezone_names()
     if request.method != "POST":  # GET, or HEAD
-        form = {"name": user.name, "timezone": user.timezone}
-        return render(request, "account/profile.html", form=form, errors={}, zones=zones)
+        return await _profile_page(request, {"name": user.name, "timezone": user.timezone})
     form = await form_of(request)
     try:
         await update_profile(user, form.get("name", ""), form.get("timezone", ""))
     except Invalid as exc:
-        return render_invalid(request, "account/profile.html", exc, form, zones=zones)
+        return await _profile_page(request, form, exc.errors, 400)
     return redirect(request, "account:profile", "Your profile is saved.")
+
+
+async def _profile_page(
+    request: Request,
+    form: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    new_calendar_link: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "account/profile.html",
+        status_code,
+        form=form,
+        errors=errors or {},
+        zones=timezone_names(),
+        calendar_feed=await calendar_feeds.find_feed(me(request)),
+        new_calendar_link=new_calendar_link,
+    )
+
+
+async def calendar_link(request: Request) -> Response:
+    """Make the person's calendar link (or a new one: the old one stops working) and show
+    it on this page, this once: only its hash is kept, and it is never put in a message."""
+    user = me(request)
+    token = await calendar_feeds.make_feed_token(user)
+    link = str(absolute_url(request, "calendar:feed", token=token))
+    form = {"name": user.name, "timezone": user.timezone}
+    return await _profile_page(request, form, new_calendar_link=link)
+
+
+async def calendar_off(request: Request) -> Response:
+    if await calendar_feeds.turn_off_feed(me(request)):
+        message = (
+            "Your calendar link is turned off: calendars using it no longer get your sessions."
+        )
+    else:
+        message = "Your calendar link was already off."
+    return redirect(request, "account:profile", message)
 
 
 def _current_session_hash(request: Request) -> str | None:

@@ -220,6 +220,24 @@ class ApiToken(Model):
         return self.revoked_at is None
 
 
+class CalendarFeed(Model):
+    """A person's private calendar link (`/calendar/<token>.ics`): a calendar app reads the
+    person's sessions with it, without signing in. Only the token's SHA-256 is kept; making
+    a new link replaces the hash (the old link stops working), turning it off deletes the
+    row."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "identity.User", related_name="calendar_feed", on_delete=fields.CASCADE
+    )
+    user_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "calendar_feeds"
+
+
 __models__ = [
     User,
     UserRole,
@@ -229,4 +247,5 @@ __models__ = [
     LoginThrottle,
     AuditEvent,
     ApiToken,
+    CalendarFeed,
 ]

@@ -49,6 +49,7 @@ NOT_PAGES = {
     "oidc:start": "redirects to the identity provider (or back to sign-in when SSO is off)",
     "oidc:callback": "redirects home or back to sign-in",
     "api:openapi": "JSON: the API's OpenAPI document",
+    "calendar:feed": "text/calendar for a calendar app (its token is a person's secret)",
 }
 
 # The person a deactivated row on the People page belongs to, and a pending invitation.
@@ -412,7 +413,23 @@ def chart_numbers_open(page: Page, server: LiveServer) -> None:
     page.locator("details.chart-table[open] table").first.wait_for()
 
 
+def calendar_link_made(page: Page, server: LiveServer) -> None:
+    """The account page showing a new calendar link, this once."""
+    page.goto(server("/account"))
+    page.get_by_role("button", name=re.compile("Create my calendar link|Make a new link")).click()
+    page.get_by_label("Your calendar link").wait_for()
+
+
+def calendar_link_on(page: Page, server: LiveServer) -> None:
+    """The account page once a calendar link is on: its buttons, no link."""
+    calendar_link_made(page, server)
+    page.goto(server("/account"))
+    page.get_by_role("button", name="Turn it off").wait_for()
+
+
 STATES_AFTER_ACTING = {
+    "calendar-link-made": ("rep", calendar_link_made),
+    "calendar-link-on": ("manager", calendar_link_on),
     "share-box-open": ("rep", share_box_open),
     "end-pairing-open": ("manager", end_pairing_open),
     "sign-in-refused": (SIGNED_OUT, refused_sign_in),

@@ -40,6 +40,9 @@ PUBLIC_PATHS = {
     "/password-reset/{token}",
     "/static",
     "/api/v1/openapi.json",  # the API's description: no one's data
+    # A person's sessions, for their calendar app, which can't sign in: only with the secret
+    # token of their link (anything else is 404, tests/web/test_calendar_feed.py).
+    "/calendar/{token}.ics",
 }
 BEARER_KIND = "bearer token"
 
