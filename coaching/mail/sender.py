@@ -80,10 +80,11 @@ async def _attempt(row: OutboxMessage, mail: MailSettings, now: datetime) -> int
     try:
         await deliver(bytes(row.message), mail)
     except Exception as exc:  # anything: a message that can't be sent must not stay leased
-        log.warning("Mail %s to %s not sent: %s", row.id, row.recipient, _describe(exc))
+        log.warning("Mail %s (%s) not sent: %s", row.id, row.kind, _describe(exc))
         await record_failure(row, _describe(exc), now)
         return 0
     await record_sent(row, now)
+    log.info("Mail %s (%s) sent", row.id, row.kind)
     return 1
 
 
@@ -124,7 +125,7 @@ async def record_failure(row: OutboxMessage, error: str, now: datetime) -> None:
         claim_token=None,
     )
     if given_up:
-        log.error("Mail %s to %s failed %s times: given up", row.id, row.recipient, attempts)
+        log.error("Mail %s (%s) failed %s times: given up", row.id, row.kind, attempts)
 
 
 def _describe(exc: BaseException) -> str:

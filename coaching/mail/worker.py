@@ -15,7 +15,8 @@ from coaching.mail.config import MailSettings
 from coaching.mail.models import WorkerHeartbeat
 from coaching.mail.sender import BATCH, send_due
 
-log = logging.getLogger("tandem.mail")
+MAIL_LOGGER = "tandem.mail"
+log = logging.getLogger(MAIL_LOGGER)
 
 POLL_SECONDS = 5.0
 # A worker beats every poll; one silent for this long is taken for dead.
