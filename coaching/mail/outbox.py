@@ -91,7 +91,7 @@ def plain_text_of(raw: bytes) -> str:
     if body is None:
         return ""
     content = body.get_content()
-    return content if isinstance(content, str) else ""
+    return content.replace("\r\n", "\n") if isinstance(content, str) else ""
 
 
 # --- reading the outbox (the development page /dev/mail) ---------------------------------
