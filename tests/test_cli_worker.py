@@ -11,27 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.settings import ROOT
+from tests.coaching.mail.in_another_process import enqueue_elsewhere
 from tests.coaching.mail.smtp_server import Inbox, smtp_server
 from tests.test_cli import cli_env, query, running_tandem, tandem
 
-ENQUEUE = """
-import asyncio
-from email.message import EmailMessage
-from app.cli import _with_db
-from coaching.mail.outbox import enqueue
-
-message = EmailMessage()
-message["To"] = "rosa@example.com"
-message["Subject"] = "Your coaching session"
-message.set_content("Tuesday at 10:00.")
-asyncio.run(_with_db(lambda: enqueue(message, "invitation")))
-"""
-
 
 def enqueue_a_message(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-c", ENQUEUE], cwd=ROOT, env=cli_env(tmp_path), check=True, timeout=60
-    )
+    enqueue_elsewhere(cli_env(tmp_path))
 
 
 def smtp_env(port: int) -> dict[str, str]:

@@ -30,6 +30,7 @@ from app.routes import ROUTES
 from coaching.models import Role
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import DESKTOP, LiveServer, sign_in
+from tests.coaching.mail.in_another_process import enqueue_elsewhere
 from tests.web.route_table import accepts, http_routes
 
 pytestmark = pytest.mark.browser
@@ -412,6 +413,14 @@ def chart_numbers_open(page: Page, server: LiveServer) -> None:
     page.locator("details.chart-table[open] table").first.wait_for()
 
 
+def outbox_with_mail(page: Page, server: LiveServer) -> None:
+    """Mail written into the server's outbox (no SMTP set up: it waits), one failed."""
+    assert server.env is not None
+    enqueue_elsewhere(server.env, with_a_failed_one=True)
+    page.goto(server("/dev/mail"))
+    page.locator("pre.mail-body").first.wait_for()
+
+
 STATES_AFTER_ACTING = {
     "share-box-open": ("rep", share_box_open),
     "end-pairing-open": ("manager", end_pairing_open),
@@ -425,6 +434,7 @@ STATES_AFTER_ACTING = {
     "deal-context-open": ("rep", deal_context_open),
     "import-refused": ("rep", refused_import),
     "chart-numbers-open": ("manager", chart_numbers_open),
+    "outbox-with-mail": ("admin", outbox_with_mail),
 }
 
 
