@@ -21,6 +21,7 @@ INDEXED = {
     "brought_snapshots": {"session_id"},  # the first column of its unique index
     "snapshot_deals": {"snapshot_id"},
     "pipeline_snapshots": {"owner_id"},
+    "mail_outbox": {"next_attempt_at"},  # the sender's query
 }
 
 

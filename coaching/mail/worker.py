@@ -21,6 +21,7 @@ log = logging.getLogger(MAIL_LOGGER)
 POLL_SECONDS = 5.0
 # A worker beats every poll; one silent for this long is taken for dead.
 HEARTBEAT_FRESH = timedelta(seconds=30)
+FORGET_AFTER = timedelta(days=1)
 
 
 def worker_name() -> str:
@@ -28,7 +29,10 @@ def worker_name() -> str:
 
 
 async def beat(name: str, now: datetime | None = None) -> None:
-    await WorkerHeartbeat.update_or_create(worker=name, defaults={"beat_at": now or clock.now()})
+    """Say this worker is alive, and forget workers that died without saying goodbye."""
+    moment = now or clock.now()
+    await WorkerHeartbeat.update_or_create(worker=name, defaults={"beat_at": moment})
+    await WorkerHeartbeat.filter(beat_at__lt=moment - FORGET_AFTER).delete()
 
 
 async def a_worker_is_running(now: datetime | None = None) -> bool:

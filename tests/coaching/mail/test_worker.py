@@ -55,6 +55,13 @@ async def test_a_worker_counts_as_running_while_its_heartbeat_is_fresh(db) -> No
     assert not await a_worker_is_running(moment)
 
 
+async def test_a_worker_that_died_silently_is_forgotten_after_a_day(db) -> None:
+    moment = now()
+    await beat("killed:9", moment - timedelta(days=1, seconds=1))
+    await beat("alive:1", moment)
+    assert [row.worker for row in await WorkerHeartbeat.all()] == ["alive:1"]
+
+
 async def test_the_server_loop_leaves_mail_to_a_live_worker_and_sends_without_one(db) -> None:
     row = await enqueue_one()
     await beat("elsewhere:7")
