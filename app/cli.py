@@ -1,10 +1,12 @@
-"""The `tandem` command: serve, migrate, demo, createadmin, users add, purge."""
+"""The `tandem` command: serve, worker, migrate, demo, createadmin, users add, purge."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -113,6 +115,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.logs import bound
+    from coaching.mail.worker import MAIL_LOGGER, run_worker
+
+    mail = load_settings().mail
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    bound(MAIL_LOGGER)
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, stop.set)
+        await run_worker(mail, stop, poll_seconds=args.poll)
+
+    target = f"{mail.host}:{mail.port}" if mail.sends else "nowhere (TANDEM_SMTP_HOST is not set)"
+    print(f"Tandem worker: sending mail to {target}  (Ctrl+C or SIGTERM to stop)", flush=True)
+    asyncio.run(_with_db(work))
+    print("Tandem worker stopped.")
+    return 0
+
+
 def cmd_permissions(args: argparse.Namespace) -> int:
     import playbooks.policy  # noqa: F401  (registers the playbook policy)
     from coaching.policy.docs import permissions_markdown
@@ -136,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "purge", help="delete expired web sessions and old sign-in failures"
     ).set_defaults(func=cmd_purge)
+    worker = sub.add_parser("worker", help="send the mail outbox (runs until stopped)")
+    worker.add_argument(
+        "--poll", type=float, default=5.0, help="seconds between looks at the outbox (5)"
+    )
+    worker.set_defaults(func=cmd_worker)
     admin = sub.add_parser("createadmin", help="create an admin account")
     admin.add_argument("--email")
     admin.add_argument("--name")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -18,12 +19,33 @@ from app.settings import Settings, load_settings, tortoise_config
 from app.templating import make_templates
 from app.urls import KnownHostMiddleware
 from app.web_sessions import ServerSessionMiddleware
+from coaching.mail.config import MailSettings
+from coaching.mail.worker import MAIL_LOGGER, run_server_sender
+
+MAIL_SENDER_TASK = "tandem-mail-sender"
+
+
+@contextlib.asynccontextmanager
+async def mail_sender(mail: MailSettings) -> AsyncIterator[None]:
+    """While the server runs, send the outbox whenever no `tandem worker` is alive (the
+    loop checks its heartbeat), so mail goes out with or without one. Cancelled at
+    shutdown; a message it was sending is sent again once its lease runs out."""
+    if not mail.sends:
+        yield
+        return
+    task = asyncio.create_task(run_server_sender(mail), name=MAIL_SENDER_TASK)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """Build the app. Tests pass manage_db=False and provide their own Tortoise context."""
     settings = settings or load_settings()
-    bound(*LIBRARY_LOGGERS)
+    bound(*LIBRARY_LOGGERS, MAIL_LOGGER)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -34,7 +56,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
         await apply_migrations(settings.database_url)
         config = tortoise_config(settings.database_url)
-        async with RegisterTortoise(app, config=config, generate_schemas=False):
+        async with (
+            RegisterTortoise(app, config=config, generate_schemas=False),
+            mail_sender(settings.mail),
+        ):
             yield
 
     app = Starlette(

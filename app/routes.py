@@ -12,6 +12,7 @@ from app.views import (
     admin,
     auth,
     calendar,
+    dev,
     goals,
     health,
     home,
@@ -389,6 +390,8 @@ ROUTES = [
         access=MANAGE_PEOPLE,
         methods=GET_POST,
     ),
+    # Development only (404 when TANDEM_ENV=production): the mail outbox, for admins.
+    page("/dev/mail", dev.mail, name="dev:mail", access=MANAGE_PEOPLE),
     # The API: JSON, bearer tokens, no session (app/access.py: api).
     api("/api/v1/openapi.json", api_routes.openapi, name="api:openapi", access=PUBLIC),
     api(

@@ -9,12 +9,16 @@ import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
 from app.limits import DEFAULT_MAX_BODY_KB
+from coaching.mail.config import DEFAULT_FROM, MailSettings, SmtpSecurity
 
 ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(ROOT / ".env")
@@ -90,6 +94,7 @@ class Settings:
     # this many people; never below 3.
     anonymity_threshold: int = 5
     oidc: OidcSettings | None = None
+    mail: MailSettings = field(default_factory=MailSettings)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -150,6 +155,70 @@ def _base_url(production: bool) -> str | None:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def _mail_from_env() -> MailSettings:
+    security = _smtp_security()
+    default_port = 465 if security == SmtpSecurity.TLS else 587
+    username, password = _env("TANDEM_SMTP_USERNAME"), os.environ.get("TANDEM_SMTP_PASSWORD", "")
+    if bool(username) != bool(password):
+        raise ConfigError(
+            "TANDEM_SMTP_USERNAME and TANDEM_SMTP_PASSWORD are set together or not at all."
+        )
+    if username and security == SmtpSecurity.NONE:
+        raise ConfigError(
+            "TANDEM_SMTP_SECURITY=none would send the SMTP password unencrypted: "
+            "use starttls or tls, or a server that needs no password."
+        )
+    return MailSettings(
+        host=_smtp_host(),
+        port=_port_env("TANDEM_SMTP_PORT", default_port),
+        username=username,
+        password=password,
+        security=security,
+        mail_from=_mail_from(),
+    )
+
+
+def _smtp_host() -> str:
+    host = _env("TANDEM_SMTP_HOST")
+    if "://" in host or "/" in host or any(c.isspace() for c in host) or host.startswith("-"):
+        raise ConfigError(
+            "TANDEM_SMTP_HOST must be a host name or address, such as smtp.example.com, "
+            f"got {host!r}."
+        )
+    return host
+
+
+def _smtp_security() -> SmtpSecurity:
+    raw = _env("TANDEM_SMTP_SECURITY", SmtpSecurity.STARTTLS).lower()
+    try:
+        return SmtpSecurity(raw)
+    except ValueError:
+        choices = ", ".join(s.value for s in SmtpSecurity)
+        raise ConfigError(f"TANDEM_SMTP_SECURITY must be one of {choices}, got {raw!r}.") from None
+
+
+def _port_env(name: str, default: int) -> int:
+    port = _int_env(name, default, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{name} must be a port number from 1 to 65535, got {port}.")
+    return port
+
+
+def _mail_from() -> str:
+    raw = _env("TANDEM_MAIL_FROM", DEFAULT_FROM)
+    try:
+        address = Address(addr_spec=parseaddr(raw)[1])
+    except (ValueError, IndexError, HeaderParseError):
+        address = None
+    single = len(getaddresses([raw])) == 1 and "\n" not in raw and "\r" not in raw
+    if address is None or not address.username or not address.domain or not single:
+        raise ConfigError(
+            'TANDEM_MAIL_FROM must be one address, such as "Tandem <tandem@example.com>", '
+            f"got {raw!r}."
+        )
+    return raw
+
+
 def load_settings() -> Settings:
     production = _env("TANDEM_ENV", "development").lower() == "production"
     return Settings(
@@ -164,6 +233,7 @@ def load_settings() -> Settings:
         max_body_kb=_int_env("TANDEM_MAX_BODY_KB", DEFAULT_MAX_BODY_KB, minimum=16),
         anonymity_threshold=_int_env("TANDEM_ANONYMITY_THRESHOLD", 5, minimum=3),
         oidc=_oidc_from_env(),
+        mail=_mail_from_env(),
     )
 
 
@@ -177,6 +247,7 @@ MODEL_APPS = {
         "migrations": "coaching.migrations",
     },
     "playbooks": {"models": ["playbooks.models"], "migrations": "playbooks.migrations"},
+    "mail": {"models": ["coaching.mail.models"], "migrations": "coaching.mail.migrations"},
 }
 
 

@@ -23,6 +23,7 @@ INDEXED = {
     "pipeline_snapshots": {"owner_id"},
     "coaching_sessions": {"starts_at"},  # kept through 0004 (AddField, not a rebuild)
     "calendar_feeds": {"token_hash", "user_id"},  # the feed is found by its token's hash
+    "mail_outbox": {"next_attempt_at"},  # the sender's query
 }
 
 

@@ -62,6 +62,7 @@ except ImportError:  # pragma: no cover - the dev extra installs it
 @dataclass(frozen=True)
 class LiveServer:
     url: str
+    env: dict[str, str] | None = None  # the server's environment (its database), if known
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -112,7 +113,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process)
-        yield LiveServer(url)
+        yield LiveServer(url, env)
     finally:
         process.terminate()
         try:

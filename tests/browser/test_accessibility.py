@@ -30,6 +30,7 @@ from app.routes import ROUTES
 from coaching.models import Role
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import DESKTOP, LiveServer, sign_in
+from tests.coaching.mail.in_another_process import enqueue_elsewhere
 from tests.web.route_table import accepts, http_routes
 
 pytestmark = pytest.mark.browser
@@ -427,6 +428,14 @@ def calendar_link_on(page: Page, server: LiveServer) -> None:
     page.get_by_role("button", name="Turn it off").wait_for()
 
 
+def outbox_with_mail(page: Page, server: LiveServer) -> None:
+    """Mail written into the server's outbox (no SMTP set up: it waits), one failed."""
+    assert server.env is not None
+    enqueue_elsewhere(server.env, with_a_failed_one=True)
+    page.goto(server("/dev/mail"))
+    page.locator("pre.mail-body").first.wait_for()
+
+
 STATES_AFTER_ACTING = {
     "calendar-link-made": ("rep", calendar_link_made),
     "calendar-link-on": ("manager", calendar_link_on),
@@ -442,6 +451,7 @@ STATES_AFTER_ACTING = {
     "deal-context-open": ("rep", deal_context_open),
     "import-refused": ("rep", refused_import),
     "chart-numbers-open": ("manager", chart_numbers_open),
+    "outbox-with-mail": ("admin", outbox_with_mail),
 }
 
 
