@@ -61,13 +61,17 @@ def _signals(raw: str, errors: dict[str, str]) -> str:
     return " ".join(dict.fromkeys(chosen))
 
 
+TAGGED = Shape(
+    lambda: Playbook.filter(status=PlaybookStatus.PUBLISHED).exclude(signals="").order_by("title")
+)
+
+
 async def for_signals(actor: User, signal_ids: set[str]) -> dict[str, list[Playbook]]:
     """Published playbooks tagged with each of these snapshot signals (one query)."""
     if not signal_ids:
         return {}
     found: dict[str, list[Playbook]] = {}
-    tagged = Playbook.filter(status=PlaybookStatus.PUBLISHED).exclude(signals="")
-    for playbook in await reveal(actor, tagged.order_by("title")):
+    for playbook in await reveal(actor, TAGGED):
         for signal in playbook.signals.split():
             if signal in signal_ids:
                 found.setdefault(signal, []).append(playbook)
