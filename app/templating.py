@@ -16,6 +16,7 @@ from app.settings import ROOT
 from app.urls import absolute_url
 from coaching.models import User
 from coaching.pipeline.deals import from_minor
+from coaching.pipeline.memo import Memo
 from coaching.policy import Action, can
 from coaching.timezones import to_local
 
@@ -109,12 +110,29 @@ def url_for(ctx: Any, name: str, /, **params: Any) -> URL:
     return absolute_url(ctx["request"], name, **params)
 
 
+_KEPT: Memo[tuple[object, Markup]] = Memo(size=256)
+
+
+def kept(obj: object, macro: Any, *args: Any) -> Markup:
+    """What `macro(obj, *args)` renders, made once for the same object and arguments. Only
+    for objects that never change once made (the session page's memoized charts and
+    changes, coaching/pipeline/memo.py) and macros that use nothing but their arguments.
+    The entry holds the object, so its id can't be reused by another while it is kept."""
+    key = (id(obj), macro.name, args)
+    found = _KEPT.find(key)
+    if found is None or found[0] is not obj:
+        found = (obj, Markup(macro(obj, *args)))
+        _KEPT.keep(key, found)
+    return found[1]
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processors=[_context])
     env = templates.env
     env.globals["url_for"] = url_for  # Starlette's builds from the Host header
     env.filters.update(local=local, local_iso=local_iso, money=money, day=day, plural=plural)
     env.globals["can"] = can_in_template
+    env.globals["kept"] = kept
     env.trim_blocks = True
     env.lstrip_blocks = True
     return templates

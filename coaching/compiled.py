@@ -10,7 +10,9 @@ executor turns the rows into objects (`select_related` included). Only SQL text 
 every call runs the query, so results are always current.
 
 What decides the SQL besides the arguments must be in `key` (for example the roles that a
-policy turns into "always" or "never"). A shape that can't be reproduced exactly
+policy turns into "always" or "never"). A policy-scoped shape takes the actor's id last, and
+a rule that holds for everyone with the actor's roles doesn't use it (`actor_last`): that
+one argument may be absent from the SQL. A shape that can't be reproduced exactly
 (prefetches, annotations, list arguments, an argument Tortoise converts before sending it)
 is never compiled: those calls run `build(*args)` as usual. With TANDEM_CHECK_COMPILED set
 (the test suite sets it), every compiled call is also built the slow way and compared.
@@ -66,8 +68,9 @@ def _sql_of(query: QuerySet[Any], db: Any) -> tuple[str, list[Any]]:
 class Shape(Generic[M]):
     every: list[Shape[Any]] = []  # so a test can check that the app's shapes all compile
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], *, actor_last: bool = False) -> None:
         self.build = build
+        self.actor_last = actor_last  # the last argument is an actor's id, which may go unused
         self._compiled: dict[tuple[str, Hashable], _Compiled | None] = {}
         Shape.every.append(self)
 
@@ -132,7 +135,10 @@ class Shape(Generic[M]):
                 if place in owner or not _is_raw(a, value) or not _is_raw(b, changed[index]):
                     raise NotCompilable("an argument is converted or shares a parameter")
                 owner[place] = index
-        if set(owner.values()) != set(range(len(args))):
+        used = set(owner.values())
+        if self.actor_last:  # changing it changed nothing above: the rule doesn't name them
+            used.add(len(args) - 1)
+        if used != set(range(len(args))):
             raise NotCompilable("an argument that the SQL doesn't use")
         return _Compiled(sql, tuple(params), tuple(owner.items()), list(first._select_related_idx))
 

@@ -366,13 +366,22 @@ async def topics_in_use() -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
+TAGGED = Shape(
+    lambda: (
+        Playbook.filter(status=PlaybookStatus.PUBLISHED)
+        .exclude(current__signals="")
+        .select_related("current")
+        .order_by("title")
+    )
+)
+
+
 async def for_signals(actor: User, signal_ids: set[str]) -> dict[str, list[Playbook]]:
     """Published playbooks whose current version serves each of these snapshot signals."""
     if not signal_ids:
         return {}
     found: dict[str, list[Playbook]] = {}
-    tagged = Playbook.filter(status=PlaybookStatus.PUBLISHED).exclude(current__signals="")
-    for playbook in await reveal(actor, tagged.select_related("current").order_by("title")):
+    for playbook in await reveal(actor, TAGGED):
         for signal in playbook.current.signals.split():  # type: ignore[union-attr]
             if signal in signal_ids:
                 found.setdefault(signal, []).append(playbook)

@@ -96,7 +96,7 @@ def scoped(shape: Shape[M], actor: User, action: Action) -> Shape[M]:
             like = _SomeoneLike(args[-1], roles, active)
             return query.filter(scope(like, action, query.model))  # type: ignore[arg-type]
 
-        found = _SCOPED[key] = Shape(build)
+        found = _SCOPED[key] = Shape(build, actor_last=True)
     return found
 
 

@@ -16,7 +16,10 @@ from coaching.identity.accounts import hash_token
 from coaching.identity.models import User, UserRole, WebSession
 from coaching.identity.web_sessions import find_live_session
 from coaching.models import Goal
-from tests.factories import make_user
+from coaching.policy import Action
+from coaching.policy.reveal import reveal, scoped
+from playbooks.models import Playbook
+from tests.factories import make_playbook, make_user
 from tests.web.test_query_counts import counting_queries
 
 
@@ -143,3 +146,18 @@ async def test_a_person_with_no_role_is_loaded_with_none(db):
     await live_session(user)
     row = await find_live_session(hash_token("k"))
     assert row is not None and row.user.roles == []
+
+
+async def test_a_rule_that_does_not_name_the_reader_still_compiles_scoped(db):
+    """Published playbooks are for everyone signed in: the READ filter a manager gets doesn't
+    use their id (the scoped shape's last argument), and the shape compiles all the same;
+    a trainer's filter (drafts too) is compiled apart, by role."""
+    manager, trainer = await make_user("manager"), await make_user("trainer")
+    draft = await make_playbook(trainer, "Draft", published=False)
+    shown = await make_playbook(trainer, "Shown", published=True)
+    await Playbook.filter(id__in=[draft.id, shown.id]).update(signals="no-next-step")
+    shape = Shape(lambda: Playbook.exclude(signals="").order_by("title"))
+    for actor, expected in [(manager, [shown.id]), (trainer, [draft.id, shown.id])]:
+        assert [p.id for p in await reveal(actor, shape)] == expected
+    scoped_shapes = [scoped(shape, actor, Action.READ) for actor in (manager, trainer)]
+    assert all(compiled_slots(s) and not s.fell_back for s in scoped_shapes)
