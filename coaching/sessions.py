@@ -12,10 +12,12 @@ from tortoise.queryset import QuerySet
 
 from coaching import commitments
 from coaching.access import logged_together, record_reads
+from coaching.calendars import Method
 from coaching.clock import now
 from coaching.compiled import Shape
 from coaching.db import lock, transaction
 from coaching.errors import Conflict, Invalid, NotFound, PermissionDenied
+from coaching.invitations import Invitations
 from coaching.models import (
     AgendaItem,
     CoachingSession,
@@ -94,7 +96,10 @@ async def get_pairing_to_schedule(actor: User, pairing_id: int) -> Pairing:
     return pairing
 
 
-async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> CoachingSession:
+async def schedule_session(
+    actor: User, pairing_id: int, form: ScheduleForm, invitations: Invitations | None = None
+) -> CoachingSession:
+    """A new session; with `invitations`, both people are mailed one (same transaction)."""
     pairing = await get_pairing_to_schedule(actor, pairing_id)
     starts_at = _future_start(form, actor.timezone)
     async with transaction():
@@ -106,6 +111,8 @@ async def schedule_session(actor: User, pairing_id: int, form: ScheduleForm) -> 
             created_by=actor,
         )
         await bring_latest_to(session, pairing)
+        if invitations is not None:
+            await invitations.send(session, pairing, Method.REQUEST)
     return session
 
 

@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from app.urls import public_base_url
 from coaching import calendars
 from coaching.identity import calendar_feeds
+from coaching.invitations import Invitations
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 # The feed changes whenever a session does, and is the person's own: no shared cache keeps it.
@@ -25,6 +26,12 @@ NO_SUCH_LINK = (
 
 def calendar_site(request: Request) -> calendars.CalendarSite:
     return calendars.CalendarSite(public_base_url(request))
+
+
+def invitations_from(request: Request) -> Invitations:
+    """Invitations for a change made in this request: links and UIDs from the public
+    address, sent from TANDEM_MAIL_FROM."""
+    return Invitations(calendar_site(request), request.app.state.settings.mail.mail_from)
 
 
 async def feed(request: Request) -> Response:

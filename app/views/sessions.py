@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.urls import absolute_url
+from app.views.calendar import invitations_from
 from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
 from coaching import commitments, sessions
 from coaching.clock import now
@@ -56,10 +57,13 @@ async def new(request: Request) -> Response:
         return render(request, "sessions/new.html", pairing=pairing, form=form, errors={})
     form = await form_of(request)
     try:
-        created = await sessions.schedule_session(user, pairing.id, sessions.parse_schedule(form))
+        created = await sessions.schedule_session(
+            user, pairing.id, sessions.parse_schedule(form), invitations_from(request)
+        )
     except Invalid as exc:
         return render_invalid(request, "sessions/new.html", exc, form, pairing=pairing)
-    return redirect(request, "sessions:detail", "Session scheduled.", id=created.id)
+    message = "Session scheduled. You and the rep are each mailed a calendar invitation."
+    return redirect(request, "sessions:detail", message, id=created.id)
 
 
 async def _detail(request: Request, session_id: int, status: int = 200, **extra: Any) -> Response:
