@@ -91,6 +91,20 @@ ROUTES = [
     page("/sessions", sessions.index, name="sessions:index", access=SIGNED_IN),
     page("/sessions/{id:id}", sessions.detail, name="sessions:detail", access=SIGNED_IN),
     page(
+        "/sessions/{id:id}/change",
+        sessions.change,
+        name="sessions:change",
+        access=SIGNED_IN,
+        methods=GET_POST,
+    ),
+    page(
+        "/sessions/{id:id}/cancel",
+        sessions.cancel,
+        name="sessions:cancel",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
         "/sessions/{id:id}/agenda",
         sessions.add_agenda,
         name="sessions:add_agenda",

@@ -158,6 +158,7 @@ def invitation(
     site: CalendarSite,
     sequence: int | None = None,
     stamp: datetime | None = None,
+    note: str = "",
 ) -> EmailMessage:
     """The email inviting `to` (the coach or the rep) to the session, or telling them it is
     cancelled: multipart/alternative of text/plain, text/html and text/calendar, in that
@@ -170,7 +171,7 @@ def invitation(
     seq = session.calendar_sequence if sequence is None else sequence
     event = session_event(session, coach, rep, sequence=seq, status=status, site=site, stamp=stamp)
     ics = calendar([event], method=method).to_ical().decode()
-    words = _InvitationWords(session, coach, rep, to, method, site)
+    words = _InvitationWords(session, coach, rep, to, method, site, note)
     message = EmailMessage()
     message["Subject"] = words.subject()
     message["From"] = sender
@@ -199,6 +200,7 @@ class _InvitationWords:
     to: User
     method: Method
     site: CalendarSite
+    note: str = ""  # why it changed or was cancelled, in the words of who did it
 
     @property
     def cancelled(self) -> bool:
@@ -221,16 +223,23 @@ class _InvitationWords:
     def lead(self) -> str:
         if self.cancelled:
             return f"Your coaching session with {self.other.name} is cancelled."
+        if self.session.calendar_sequence:
+            return f"Your coaching session with {self.other.name} has changed."
         return f"Your coaching session with {self.other.name}."
 
     def text(self) -> str:
         url = self.site.session_url(self.session.id)
-        return f"{self.lead()}\n\n{self.session.title}\n{self.when()}\n\nThe session page: {url}\n"
+        note = f"\n\n{self.note}" if self.note else ""
+        return (
+            f"{self.lead()}{note}\n\n{self.session.title}\n{self.when()}\n\n"
+            f"The session page: {url}\n"
+        )
 
     def html(self) -> str:
         url = html.escape(self.site.session_url(self.session.id))
+        note = f"<p>{html.escape(self.note)}</p>\n" if self.note else ""
         return (
-            f"<!doctype html>\n<html><body>\n<p>{html.escape(self.lead())}</p>\n"
+            f"<!doctype html>\n<html><body>\n<p>{html.escape(self.lead())}</p>\n{note}"
             f"<p><strong>{html.escape(self.session.title)}</strong><br>\n"
             f"{html.escape(self.when())}</p>\n"
             f'<p><a href="{url}">The session page</a></p>\n</body></html>\n'
@@ -283,7 +292,7 @@ def feed(sessions: Iterable[CoachingSession], site: CalendarSite) -> bytes:
             session.pairing.coach,
             session.pairing.rep,
             sequence=session.calendar_sequence,
-            status=EventStatus.CONFIRMED,
+            status=EventStatus.CANCELLED if session.is_cancelled else EventStatus.CONFIRMED,
             site=site,
             stamp=stamp,
             with_people=False,

@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 
 from coaching.clock import now
 from coaching.db import lock, transaction
-from coaching.errors import Invalid
+from coaching.errors import Invalid, PermissionDenied
 from coaching.models import CoachingSession, Commitment, User
 from coaching.policy import Action
 from coaching.policy.reveal import fetch, reveal
@@ -71,6 +71,8 @@ async def add_commitment(actor: User, session_id: int, form: dict[str, str]) -> 
         session = await fetch(
             actor, Action.WRITE, query, "No such session, or it isn't one of yours."
         )
+        if session.is_cancelled:
+            raise PermissionDenied("This session is cancelled: it can be read, not changed.")
         parsed = parse_commitment(form, session)
         await lock(CoachingSession.filter(id=session.id)).first()  # one writer per cap check
         open_count = await Commitment.filter(pairing_id=session.pairing_id, done_at=None).count()

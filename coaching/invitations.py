@@ -18,11 +18,20 @@ class Invitations:
     site: CalendarSite
     sender: str
 
-    async def send(self, session: CoachingSession, pairing: Pairing, method: Method) -> None:
+    async def send(
+        self, session: CoachingSession, pairing: Pairing, method: Method, note: str = ""
+    ) -> None:
         """One message to the coach and one to the rep (the pairing's people loaded)."""
         coach, rep = pairing.coach, pairing.rep
         for person in (coach, rep):
             message = invitation(
-                session, coach, rep, method=method, to=person, sender=self.sender, site=self.site
+                session,
+                coach,
+                rep,
+                method=method,
+                to=person,
+                sender=self.sender,
+                site=self.site,
+                note=note,
             )
             await enqueue(message, MailKind.INVITATION)

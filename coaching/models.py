@@ -93,6 +93,13 @@ class CoachingSession(Model):
         "identity.User", related_name="shared_notes_edits", null=True, on_delete=fields.SET_NULL
     )
     shared_notes_updated_by_id: int | None
+    # The latest change of time or the cancel: who made it and why, for the other person.
+    changed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "identity.User", related_name="session_changes", null=True, on_delete=fields.SET_NULL
+    )
+    changed_by_id: int | None
+    change_reason = fields.CharField(max_length=300, default="", db_default="")
+    cancelled_at = fields.DatetimeField(null=True)
     # The iCalendar SEQUENCE of the session's invitations (RFC 5545 3.8.7.4): raised by
     # coaching.calendars.next_sequence on every change and on the cancel, so calendars
     # replace the copy they hold instead of keeping the older one.
@@ -100,6 +107,10 @@ class CoachingSession(Model):
 
     class Meta:
         table = "coaching_sessions"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class AgendaItem(Model):

@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 
 from coaching import commitments
 from coaching.access import logged_together, record_reads
-from coaching.calendars import Method
+from coaching.calendars import Method, next_sequence
 from coaching.clock import now
 from coaching.compiled import Shape
 from coaching.db import lock, transaction
@@ -172,7 +172,7 @@ class SessionPage:
         return self.session.pairing.coach
 
 
-SESSION_RELATED = ("pairing__coach", "pairing__rep", "shared_notes_updated_by")
+SESSION_RELATED = ("pairing__coach", "pairing__rep", "shared_notes_updated_by", "changed_by")
 
 # The session page's queries, compiled once (coaching/compiled.py): it is the busiest page.
 SESSION = Shape(
@@ -202,7 +202,7 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
         agenda = await AGENDA.all(session.id)
         note = await OWN_NOTE.first(session.id, actor.id)
         page = SessionPage(session, agenda, note, await session_snapshots(actor, session))
-        page.can_write = can(actor, Action.WRITE, session)
+        page.can_write = can(actor, Action.WRITE, session) and not session.is_cancelled
         page.commitments = await commitments.for_session(actor, session)
         if actor.id != rep_id:  # the rep has these on their own pages
             page.shared_goals = await reveal(actor, GOALS_OF, rep_id)
@@ -212,7 +212,66 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
 
 async def _writable_session(actor: User, session_id: int) -> CoachingSession:
     query = CoachingSession.filter(id=session_id).select_related(*SESSION_RELATED)
-    return await fetch(actor, Action.WRITE, query, "No such session, or it isn't one of yours.")
+    session = await fetch(actor, Action.WRITE, query, "No such session, or it isn't one of yours.")
+    if session.is_cancelled:
+        raise PermissionDenied("This session is cancelled: it can be read, not changed.")
+    return session
+
+
+def _reason(raw: str) -> str:
+    errors: dict[str, str] = {}
+    reason = clean_line(raw or "-", field="reason", label="Reason", max_length=300, errors=errors)
+    if errors:
+        raise Invalid(errors)
+    return "" if reason == "-" else reason
+
+
+def _note(actor: User, reason: str) -> str:
+    return f"{actor.name}: {reason}" if reason else ""
+
+
+async def change_session(
+    actor: User,
+    session_id: int,
+    form: ScheduleForm,
+    reason: str = "",
+    invitations: Invitations | None = None,
+) -> CoachingSession:
+    """Move a session (time, length, title); both people get the updated invitation, the
+    same calendar event with a higher SEQUENCE, and see the reason on the session page."""
+    reason = _reason(reason)
+    starts_at = _future_start(form, actor.timezone)
+    async with transaction():
+        session = await _writable_session(actor, session_id)
+        await lock(CoachingSession.filter(id=session.id)).first()
+        session.title, session.starts_at = form.title, starts_at
+        session.duration_minutes = form.duration_minutes
+        session.changed_by, session.change_reason = actor, reason
+        fields = ["title", "starts_at", "duration_minutes", "changed_by_id", "change_reason"]
+        await session.save(update_fields=fields)
+        await next_sequence(session)
+        if invitations is not None:
+            await invitations.send(session, session.pairing, Method.REQUEST, _note(actor, reason))
+    return session
+
+
+async def cancel_session(
+    actor: User, session_id: int, reason: str = "", invitations: Invitations | None = None
+) -> CoachingSession:
+    """Either side cancels; the calendar event is cancelled for both, and the page keeps the
+    session, read-only, with who cancelled it and why."""
+    reason = _reason(reason)
+    async with transaction():
+        session = await _writable_session(actor, session_id)
+        await lock(CoachingSession.filter(id=session.id)).first()
+        if await CoachingSession.filter(id=session.id, cancelled_at__isnull=False).exists():
+            raise Conflict("This session was cancelled a moment ago.")
+        session.cancelled_at, session.changed_by, session.change_reason = now(), actor, reason
+        await session.save(update_fields=["cancelled_at", "changed_by_id", "change_reason"])
+        await next_sequence(session)
+        if invitations is not None:
+            await invitations.send(session, session.pairing, Method.CANCEL, _note(actor, reason))
+    return session
 
 
 async def add_agenda_item(actor: User, session_id: int, text: str) -> AgendaItem:

@@ -14,8 +14,8 @@ from app.views.calendar import invitations_from
 from app.web import Undo, form_of, me, query_int, redirect, render, render_invalid
 from coaching import commitments, sessions
 from coaching.clock import now
-from coaching.errors import Invalid
-from coaching.models import User
+from coaching.errors import Invalid, PermissionDenied
+from coaching.models import CoachingSession, User
 from coaching.timezones import to_local
 from playbooks import library
 
@@ -177,3 +177,57 @@ async def commitment_delete(request: Request) -> Response:
 async def my_commitments(request: Request) -> Response:
     found = await commitments.mine(me(request))
     return render(request, "commitments/mine.html", found=found, today=now().date())
+
+
+def _current_schedule(session: CoachingSession, tz: str) -> dict[str, str]:
+    start = to_local(session.starts_at, tz)
+    return {
+        "title": session.title,
+        "date": start.date().isoformat(),
+        "time": start.strftime("%H:%M"),
+        "duration": str(session.duration_minutes),
+    }
+
+
+async def change(request: Request) -> Response:
+    """Move the session (time, length, title), or cancel it, with a reason for the other."""
+    user = me(request)
+    page = await sessions.get_session_page(user, request.path_params["id"])
+    if not page.can_write:
+        raise PermissionDenied("This session can't be changed any more.")
+    session = page.session
+    if request.method != "POST":  # GET, or HEAD
+        form = _current_schedule(session, user.timezone)
+        return render(request, "sessions/change.html", page=page, form=form, errors={})
+    form = await form_of(request)
+    try:
+        await sessions.change_session(
+            user,
+            session.id,
+            sessions.parse_schedule(form),
+            form.get("reason", ""),
+            invitations_from(request),
+        )
+    except Invalid as exc:
+        return render_invalid(request, "sessions/change.html", exc, form, page=page)
+    message = "Session changed. You both get the updated calendar invitation."
+    return redirect(request, "sessions:detail", message, id=session.id)
+
+
+async def cancel(request: Request) -> Response:
+    user = me(request)
+    form = await form_of(request)
+    session_id = request.path_params["id"]
+    try:
+        await sessions.cancel_session(
+            user, session_id, form.get("cancel_reason", ""), invitations_from(request)
+        )
+    except Invalid as exc:
+        page = await sessions.get_session_page(user, session_id)
+        errors = {f"cancel_{k}": v for k, v in exc.errors.items()}
+        current = _current_schedule(page.session, user.timezone)
+        return render(
+            request, "sessions/change.html", 400, page=page, form={**current, **form}, errors=errors
+        )
+    message = "Session cancelled. You both get a calendar cancellation."
+    return redirect(request, "sessions:detail", message, id=session_id)

@@ -8,6 +8,7 @@ shows that text is opened at phone width (and laptop width) and must not scroll 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -64,8 +65,15 @@ def _context(chromium: Browser, server: LiveServer, email: str | None) -> Browse
     if email:
         page = context.new_page()
         sign_in(page, server, email)
-        page.close()
+        _close(page)
     return context
+
+
+def _close(page: Page) -> None:
+    """Close a tab once its last navigation has finished: closing a tab in the middle of
+    one can leave Chromium never answering (seen in CI: a hang, not an error)."""
+    page.wait_for_load_state()
+    page.close()
 
 
 def _path(page: Page, server: LiveServer) -> str:
@@ -98,7 +106,7 @@ def tell_story(
     page.get_by_label("rep").check()
     page.get_by_role("button", name="Create invitation").click()
     link = page.get_by_label("Invitation link").input_value()
-    page.close()
+    _close(page)
 
     page = rep.new_page()
     page.goto(link)
@@ -106,7 +114,7 @@ def tell_story(
     page.get_by_label("Password again").fill("a long enough password")
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(server("/"))
-    page.close()
+    _close(page)
 
     page = manager.new_page()
     page.goto(server("/pairings/new"))
@@ -117,13 +125,13 @@ def tell_story(
     page.get_by_role("button", name="Send the proposal").click()
     expect(page.get_by_role("status")).to_contain_text("will be asked to accept")
     pairing = _path(page, server)
-    page.close()
+    _close(page)
 
     page = rep.new_page()
     page.goto(server(pairing))
     page.get_by_role("button", name="Accept the agreement").click()
     expect(page.get_by_role("status")).to_contain_text("You're paired with")
-    page.close()
+    _close(page)
 
     page = manager.new_page()
     page.goto(server(pairing))
@@ -135,7 +143,7 @@ def tell_story(
     page.locator("#shared_notes").fill(f"Next step: read {LONG_URL}")
     page.get_by_role("button", name="Save shared notes").click()
     expect(page.get_by_role("status")).to_contain_text("Shared notes saved.")
-    page.close()
+    _close(page)
 
     page = rep.new_page()
     page.goto(server(session))
@@ -155,7 +163,7 @@ def tell_story(
     page.get_by_role("button", name="Save to my journal").click()
     expect(page.get_by_role("status")).to_contain_text("Saved to your journal.")
     _share_first_item_with_coach(page)
-    page.close()
+    _close(page)
 
     page = trainer.new_page()
     page.goto(server("/playbooks/new"))
@@ -163,8 +171,9 @@ def tell_story(
     page.get_by_label("One-line summary (optional)").fill(LONG_WORD * 4)
     page.get_by_label("Playbook text (Markdown)").fill(f"# {LONG_WORD * 2}\n\nRead {LONG_URL}")
     page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(re.compile(r"/playbooks/\d+$"))
     playbook = _path(page, server)
-    page.close()
+    _close(page)
 
     return Story(rep, manager, trainer, admin, pairing, session, playbook)
 
