@@ -91,6 +91,12 @@ ROUTES = [
     page("/sessions", sessions.index, name="sessions:index", access=SIGNED_IN),
     page("/sessions/{id:id}", sessions.detail, name="sessions:detail", access=SIGNED_IN),
     page(
+        "/sessions/{id:id}/notes",
+        sessions.notes_history,
+        name="sessions:notes_history",
+        access=SIGNED_IN,
+    ),
+    page(
         "/sessions/{id:id}/change",
         sessions.change,
         name="sessions:change",

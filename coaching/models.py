@@ -93,6 +93,8 @@ class CoachingSession(Model):
         "identity.User", related_name="shared_notes_edits", null=True, on_delete=fields.SET_NULL
     )
     shared_notes_updated_by_id: int | None
+    # Raised by every save: a save made from an older version is a conflict, not an overwrite.
+    shared_notes_version = fields.IntField(default=0, db_default=0)
     # The latest change of time or the cancel: who made it and why, for the other person.
     changed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="session_changes", null=True, on_delete=fields.SET_NULL
@@ -165,6 +167,27 @@ class Commitment(Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class SharedNotesRevision(Model):
+    """A saved text of a session's shared notes: the history both people can read back."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation[CoachingSession] = fields.ForeignKeyField(
+        "coaching.CoachingSession", related_name="notes_revisions", on_delete=fields.CASCADE
+    )
+    session_id: int
+    version = fields.IntField()
+    body = fields.TextField()
+    saved_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "identity.User", related_name="notes_revisions", null=True, on_delete=fields.SET_NULL
+    )
+    saved_by_id: int | None
+    saved_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "shared_notes_revisions"
+        unique_together = (("session", "version"),)
 
 
 class PrivateNote(Model):
@@ -295,6 +318,7 @@ __models__ = [
     CoachingSession,
     AgendaItem,
     Commitment,
+    SharedNotesRevision,
     PrivateNote,
     Goal,
     Reflection,

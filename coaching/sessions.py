@@ -28,6 +28,7 @@ from coaching.models import (
     PairingStatus,
     PrivateNote,
     Reflection,
+    SharedNotesRevision,
     User,
 )
 from coaching.pairings import get_pairing
@@ -305,16 +306,60 @@ async def delete_agenda_item(actor: User, item_id: int) -> AgendaItem:
     return item
 
 
-async def save_shared_notes(actor: User, session_id: int, body: str) -> CoachingSession:
+class NotesConflict(Conflict):
+    """Someone saved the shared notes since this editor loaded them: nothing is overwritten;
+    the editor sees both texts and saves the merge (on top of `version`)."""
+
+    def __init__(self, theirs: str, by: str, version: int) -> None:
+        super().__init__(
+            f"{by} saved the shared notes while you were editing. Their text is shown "
+            "beside yours: merge the two in the box and save again."
+        )
+        self.theirs, self.by, self.version = theirs, by, version
+        self.errors = {"shared_notes": self.message}
+
+
+async def save_shared_notes(
+    actor: User, session_id: int, body: str, base_version: int | None = None
+) -> CoachingSession:
+    """Save the notes both people edit. `base_version` is the version the editor started
+    from: when someone saved since, and the texts differ, it is a NotesConflict, never a
+    silent overwrite. Each save is kept as a revision."""
     body = optional_text(body, field="shared_notes", label="Shared notes", max_length=MAX_NOTES)
-    session = await _writable_session(actor, session_id)
-    session.shared_notes = body
-    session.shared_notes_updated_at = now()
-    session.shared_notes_updated_by = actor
-    await session.save(
-        update_fields=["shared_notes", "shared_notes_updated_at", "shared_notes_updated_by_id"]
-    )
+    async with transaction():
+        session = await _writable_session(actor, session_id)
+        current = await lock(CoachingSession.filter(id=session.id)).get()
+        if current.shared_notes == body:
+            return session
+        if base_version is not None and base_version != current.shared_notes_version:
+            by = await User.get_or_none(id=current.shared_notes_updated_by_id or 0)
+            raise NotesConflict(
+                current.shared_notes, by.name if by else "Someone", current.shared_notes_version
+            )
+        session.shared_notes = body
+        session.shared_notes_updated_at = now()
+        session.shared_notes_updated_by = actor
+        session.shared_notes_version = current.shared_notes_version + 1
+        fields = ["shared_notes", "shared_notes_updated_at", "shared_notes_updated_by_id"]
+        await session.save(update_fields=[*fields, "shared_notes_version"])
+        await SharedNotesRevision.create(
+            session=session, version=session.shared_notes_version, body=body, saved_by=actor
+        )
     return session
+
+
+async def notes_history(
+    actor: User, session_id: int
+) -> tuple[CoachingSession, list[SharedNotesRevision]]:
+    """The session (its read logged, as on its page) and every saved text, newest first."""
+    session = await load_session(actor, session_id)
+    revisions = await reveal(
+        actor,
+        SharedNotesRevision.filter(session_id=session.id)
+        .select_related("saved_by", "session__pairing")
+        .order_by("-version"),
+    )
+    return session, revisions
 
 
 async def save_private_note(actor: User, session_id: int, body: str) -> PrivateNote:

@@ -117,9 +117,29 @@ async def delete_agenda(request: Request) -> Response:
 
 
 async def shared_notes(request: Request) -> Response:
-    return await _write_then_return(
-        request, sessions.save_shared_notes, "shared_notes", "Shared notes saved."
-    )
+    session_id = request.path_params["id"]
+    form = await form_of(request)
+    base = form.get("notes_version", "")
+    try:
+        await sessions.save_shared_notes(
+            me(request),
+            session_id,
+            form.get("shared_notes", ""),
+            int(base) if base.isdigit() else None,
+        )
+    except sessions.NotesConflict as conflict:  # saving again goes on top of theirs
+        kept = {**form, "notes_version": str(conflict.version)}
+        return await _detail(
+            request, session_id, 409, errors=conflict.errors, form=kept, notes_conflict=conflict
+        )
+    except Invalid as exc:
+        return await _detail(request, session_id, 400, errors=exc.errors, form=form)
+    return redirect(request, "sessions:detail", "Shared notes saved.", id=session_id)
+
+
+async def notes_history(request: Request) -> Response:
+    session, revisions = await sessions.notes_history(me(request), request.path_params["id"])
+    return render(request, "sessions/notes_history.html", s=session, revisions=revisions)
 
 
 async def private_note(request: Request) -> Response:

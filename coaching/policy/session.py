@@ -8,6 +8,7 @@ from coaching.models import (
     ObjectKind,
     PairingStatus,
     PrivateNote,
+    SharedNotesRevision,
 )
 from coaching.policy.base import Action, Permission, Policy, register
 from coaching.policy.rules import HasRole, Is, Where
@@ -68,6 +69,17 @@ COMMITMENT = register(
             Action.DELETE: Permission(
                 "Remove it (whoever wrote it)", Is("author_id", "whoever wrote it") & WRITE
             ),
+        },
+    )
+)
+
+NOTES_REVISION = register(
+    Policy(
+        kind="notes_revision",
+        noun="earlier version of the shared notes",
+        model=SharedNotesRevision,
+        actions={
+            Action.READ: Permission("Read it, with its session", READ.within("session")),
         },
     )
 )

@@ -179,6 +179,7 @@ def link_on(path: str, pattern: str, finder: str | None = None) -> Callable[[Sit
 PUBLISHED_PLAYBOOK = link_on("/playbooks", r"/playbooks/(\d+)", "manager")  # sees published only
 EXAMPLES = {
     "sessions:detail": Example(link_on("/sessions", r"/sessions/(\d+)"), ("rep", "manager")),
+    "sessions:notes_history": Example(link_on("/sessions", r"/sessions/(\d+)"), ("rep", "manager")),
     "sessions:change": Example(link_on("/sessions", r"/sessions/(\d+)"), ("rep", "manager")),
     "sessions:new": Example(link_on("/", r"/pairings/(\d+)/sessions/new"), ("manager",)),
     "pairings:detail": Example(

@@ -46,6 +46,7 @@ from coaching.models import (
     PipelineSnapshot,
     PrivateNote,
     Reflection,
+    SharedNotesRevision,
     User,
 )
 from coaching.pipeline.models import BroughtSnapshot, DealContext, SnapshotDeal
@@ -78,6 +79,7 @@ EXPECTED: dict[tuple[str, str], tuple[bool, ...]] = {
     ("agenda_item", "delete"):         (Y,   N,    N,    N,        N,        N,    N),
     # Written by the rep for the coach to do: both see it and tick it; its writer removes it.
     ("commitment", "read"):            (Y,   Y,    N,    N,        N,        N,    N),
+    ("notes_revision", "read"):        (Y,   Y,    N,    N,        N,        N,    N),
     ("commitment", "write"):           (Y,   Y,    N,    N,        N,        N,    N),
     ("commitment", "delete"):          (Y,   N,    N,    N,        N,        N,    N),
     ("private_note", "read"):          (Y,   N,    N,    N,        N,        N,    N),
@@ -226,6 +228,7 @@ async def build_world(role: str) -> World:
             "session": session,
             "agenda_item": item,
             "commitment": promise,
+            "notes_revision": await SharedNotesRevision.get(session_id=session.id),
             "private_note": note,
             "unshared_goal": await make_goal(rep, "Private goal"),
             "shared_goal": shared_goal,
@@ -255,6 +258,7 @@ LOADED = {
     CoachingSession: ("pairing",),
     AgendaItem: ("session__pairing",),
     Commitment: ("pairing",),
+    SharedNotesRevision: ("session__pairing",),
     BroughtSnapshot: ("snapshot", "session__pairing"),
     SnapshotDeal: ("snapshot",),
     Pairing: ("rep",),
@@ -314,6 +318,12 @@ async def read_outcomes(actor: User, world: World, variant: str) -> dict[str, bo
         outcomes["list_sessions"] = obj.pk in {s.id for s in listed}
     elif kind == "agenda_item":
         outcomes["session page"] = page is not None and obj.pk in {i.id for i in page.agenda}
+    elif kind == "notes_revision":
+        try:
+            _, revisions = await sessions.notes_history(actor, obj.session_id)
+        except (NotFound, PermissionDenied):
+            revisions = []
+        outcomes["notes_history"] = obj.pk in {r.id for r in revisions}
     elif kind == "commitment":
         outcomes["session page"] = page is not None and obj.pk in {c.id for c in page.commitments}
     elif kind == "private_note":

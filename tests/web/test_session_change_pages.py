@@ -54,3 +54,25 @@ async def test_the_rep_cancels_and_both_see_it_marked_and_read_only(browser):
     assert (await browser.get(f"/sessions/{session.id}/change")).status_code == 403
     refused = await browser.post(f"/sessions/{session.id}/agenda", {"text": "Too late"})
     assert refused.status_code == 403
+
+
+async def test_a_conflicting_save_of_the_notes_shows_both_texts_and_keeps_mine(browser):
+    coach = await make_user("manager", name="Maya Okafor")
+    rep = await make_user("rep")
+    session = await make_session(await make_pairing(coach, rep))
+    await _as(browser, coach)
+    first = {"shared_notes": "Maya's words", "notes_version": "0"}
+    assert (await browser.post(f"/sessions/{session.id}/shared-notes", first)).status_code == 303
+    await _as(browser, rep)
+    mine = {"shared_notes": "Rosa's words", "notes_version": "0"}
+    page = await browser.post(f"/sessions/{session.id}/shared-notes", mine)
+    assert page.status_code == 409
+    assert "Maya Okafor saved the notes while you were editing" in page.text
+    assert (
+        ">Maya&#39;s words</textarea>" in page.text and ">Rosa&#39;s words</textarea>" in page.text
+    )
+    assert 'name="notes_version" value="1"' in page.text
+    merged = {"shared_notes": "Both", "notes_version": "1"}
+    assert (await browser.post(f"/sessions/{session.id}/shared-notes", merged)).status_code == 303
+    history = text_of((await browser.get(f"/sessions/{session.id}/notes")).text)
+    assert "Version 2 Current" in history and "Maya&#39;s words" in history
