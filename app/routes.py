@@ -97,6 +97,13 @@ ROUTES = [
         access=SIGNED_IN,
     ),
     page(
+        "/sessions/{id:id}/agenda/carry",
+        sessions.carry_agenda,
+        name="sessions:carry_agenda",
+        access=SIGNED_IN,
+        methods=POST,
+    ),
+    page(
         "/sessions/{id:id}/change",
         sessions.change,
         name="sessions:change",

@@ -200,7 +200,8 @@ async def get_session_page(actor: User, session_id: int) -> SessionPage:
     async with logged_together():
         session = await load_session(actor, session_id)
         rep_id = session.pairing.rep_id
-        agenda = await AGENDA.all(session.id)
+        # The rep's points come first: it is their session; each side's in the order added.
+        agenda = sorted(await AGENDA.all(session.id), key=lambda item: item.author_id != rep_id)
         note = await OWN_NOTE.first(session.id, actor.id)
         page = SessionPage(session, agenda, note, await session_snapshots(actor, session))
         page.can_write = can(actor, Action.WRITE, session) and not session.is_cancelled
@@ -304,6 +305,34 @@ async def delete_agenda_item(actor: User, item_id: int) -> AgendaItem:
     item = await _agenda_item(actor, item_id, Action.DELETE)
     await item.delete()
     return item
+
+
+@dataclass(frozen=True)
+class Carried:
+    moved: int
+    left: int  # no room for these in the next session (its agenda was full)
+    to: CoachingSession
+
+
+async def carry_open_agenda(actor: User, session_id: int) -> Carried:
+    """Move the points not discussed in this session to the pairing's next session."""
+    async with transaction():
+        session = await _writable_session(actor, session_id)
+        later = CoachingSession.filter(
+            pairing_id=session.pairing_id,
+            starts_at__gt=session.starts_at,
+            cancelled_at__isnull=True,
+        )
+        target = await later.order_by("starts_at", "id").first()
+        if target is None:
+            raise Invalid("There is no later session to carry them to: schedule one first.")
+        await lock(CoachingSession.filter(id=target.id)).first()  # the cap, as when adding
+        room = MAX_AGENDA_ITEMS - await AgendaItem.filter(session_id=target.id).count()
+        open_items = await AgendaItem.filter(session_id=session.id, done=False).order_by("id")
+        moving = [item.id for item in open_items[: max(room, 0)]]
+        if moving:
+            await AgendaItem.filter(id__in=moving).update(session_id=target.id)
+    return Carried(len(moving), len(open_items) - len(moving), target)
 
 
 class NotesConflict(Conflict):

@@ -251,3 +251,16 @@ async def cancel(request: Request) -> Response:
         )
     message = "Session cancelled. You both get a calendar cancellation."
     return redirect(request, "sessions:detail", message, id=session_id)
+
+
+async def carry_agenda(request: Request) -> Response:
+    session_id = request.path_params["id"]
+    try:
+        carried = await sessions.carry_open_agenda(me(request), session_id)
+    except Invalid as exc:
+        return redirect(request, "sessions:detail", exc.message, level="error", id=session_id)
+    when = to_local(carried.to.starts_at, me(request).timezone)
+    message = f"{carried.moved} open point(s) moved to the session of {when:%d %b}."
+    if carried.left:
+        message += f" {carried.left} didn't fit: that agenda is full."
+    return redirect(request, "sessions:detail", message, id=carried.to.id)
