@@ -23,23 +23,26 @@ from coaching.mail.config import MailSettings
 from coaching.mail.worker import MAIL_LOGGER, run_server_sender
 
 MAIL_SENDER_TASK = "tandem-mail-sender"
+SENDER_SHUTDOWN_SECONDS = 35.0  # longer than one SMTP timeout
 
 
 @contextlib.asynccontextmanager
 async def mail_sender(mail: MailSettings) -> AsyncIterator[None]:
     """While the server runs, send the outbox whenever no `tandem worker` is alive (the
     loop checks its heartbeat), so mail goes out with or without one. Cancelled at
-    shutdown; a message it was sending is sent again once its lease runs out."""
+    shutdown after the batch in hand; a message it was sending when stopped the hard way is
+    sent again once its lease runs out."""
     if not mail.sends:
         yield
         return
-    task = asyncio.create_task(run_server_sender(mail), name=MAIL_SENDER_TASK)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_server_sender(mail, stop), name=MAIL_SENDER_TASK)
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()  # the batch in hand is finished; a stuck one is cancelled after a while
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, timeout=SENDER_SHUTDOWN_SECONDS)
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:

@@ -61,12 +61,16 @@ async def run_worker(
         await forget(name)  # the web server takes over at once
 
 
-async def run_server_sender(mail: MailSettings, poll_seconds: float = POLL_SECONDS) -> None:
-    """The web server's loop: sends only while no worker is running. Runs until cancelled."""
-    while True:
+async def run_server_sender(
+    mail: MailSettings, stop: asyncio.Event, poll_seconds: float = POLL_SECONDS
+) -> None:
+    """The web server's loop: sends only while no worker is running, until `stop` is set.
+    Stopped between batches, never cancelled mid-query: a task cancelled inside a database
+    transaction could leave SQLite's connection lock held for whoever comes next."""
+    while not stop.is_set():
         if not await _worker_running_logging_errors():
             await _send_logging_errors(mail)
-        await asyncio.sleep(poll_seconds)
+        await _wait(stop, poll_seconds)
 
 
 async def _send_logging_errors(mail: MailSettings) -> int:

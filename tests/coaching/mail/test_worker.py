@@ -4,7 +4,6 @@ only while no worker is alive. Both run briefly against a real SMTP server."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -66,18 +65,18 @@ async def test_the_server_loop_leaves_mail_to_a_live_worker_and_sends_without_on
     row = await enqueue_one()
     await beat("elsewhere:7")
     inbox = Inbox()
+    stop = asyncio.Event()
     with smtp_server(inbox) as mail:
-        loop = asyncio.create_task(run_server_sender(mail, poll_seconds=FAST))
+        loop = asyncio.create_task(run_server_sender(mail, stop, poll_seconds=FAST))
         try:
             await asyncio.sleep(0.3)
             assert not inbox.received, "a worker is alive: the server must not send"
             await forget("elsewhere:7")
             await eventually(lambda: len(inbox.received) == 1)
         finally:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
-    assert loop.cancelled()
+            stop.set()
+            await asyncio.wait_for(loop, timeout=5)
+    assert loop.done() and loop.exception() is None
     assert (await OutboxMessage.get(id=row.id)).state == MailState.SENT
 
 
