@@ -220,6 +220,12 @@ async def _writable_session(actor: User, session_id: int) -> CoachingSession:
     return session
 
 
+def _not_started(session: CoachingSession) -> CoachingSession:
+    if session.starts_at <= now():
+        raise PermissionDenied("This session has already started: it can't be moved or cancelled.")
+    return session
+
+
 def _reason(raw: str) -> str:
     errors: dict[str, str] = {}
     reason = clean_line(raw or "-", field="reason", label="Reason", max_length=300, errors=errors)
@@ -244,8 +250,15 @@ async def change_session(
     reason = _reason(reason)
     starts_at = _future_start(form, actor.timezone)
     async with transaction():
-        session = await _writable_session(actor, session_id)
+        session = _not_started(await _writable_session(actor, session_id))
         await lock(CoachingSession.filter(id=session.id)).first()
+        unchanged = (session.title, session.starts_at, session.duration_minutes) == (
+            form.title,
+            starts_at,
+            form.duration_minutes,
+        )
+        if unchanged:
+            raise Invalid("Nothing changed: pick another time, length or title.")
         session.title, session.starts_at = form.title, starts_at
         session.duration_minutes = form.duration_minutes
         session.changed_by, session.change_reason = actor, reason
@@ -264,7 +277,7 @@ async def cancel_session(
     session, read-only, with who cancelled it and why."""
     reason = _reason(reason)
     async with transaction():
-        session = await _writable_session(actor, session_id)
+        session = _not_started(await _writable_session(actor, session_id))
         await lock(CoachingSession.filter(id=session.id)).first()
         if await CoachingSession.filter(id=session.id, cancelled_at__isnull=False).exists():
             raise Conflict("This session was cancelled a moment ago.")
@@ -432,6 +445,7 @@ OPEN_AGENDA = Shape(
             Q(session__pairing__rep_id=actor_id) | Q(author_id=actor_id),
             done=False,
             session__starts_at__gte=cutoff,
+            session__cancelled_at__isnull=True,
         )
         .select_related("author", "session")
         .order_by("session__starts_at", "id")
@@ -455,7 +469,11 @@ async def topics_from_reps(
     """What the reps the actor coaches want to talk about in these upcoming sessions: their
     open agenda items. Reading them is reading the rep's session, so each session whose
     items are shown is logged for its rep, as opening it would be."""
-    coached = {s.id: s for s in upcoming if s.pairing.coach_id == actor.id and s.pairing.is_active}
+    coached = {
+        s.id: s
+        for s in upcoming
+        if s.pairing.coach_id == actor.id and s.pairing.is_active and not s.is_cancelled
+    }
     if not coached:
         return []
     query = AgendaItem.filter(session_id__in=list(coached), done=False).exclude(author_id=actor.id)

@@ -7,6 +7,7 @@ import re
 import secrets
 import unicodedata
 import xml.etree.ElementTree as etree
+from html import escape as escape_html
 
 import markdown as md
 import nh3
@@ -103,7 +104,28 @@ class _HeadingIds(Extension):
         md.treeprocessors.register(_HeadingIdsAndPermalinks(md, self.mark), "heading_ids", 4)
 
 
+# Python-Markdown's inline patterns take quadratic time on long runs of "[" or "<" (20,000
+# of them: minutes). Text with more of them than any real note has is shown with them as
+# plain characters, so no request can hold the server that long.
+MAX_BRACKETS = 400
+MAX_ANGLES = 800
+# Longer than any field that holds Markdown (a playbook: 100,000): never rendered, only
+# escaped, whoever calls. The field's own limit refuses it with a message first.
+MAX_RENDERED = 110_000
+
+
+def _defused(text: str) -> str:
+    if text.count("[") > MAX_BRACKETS:
+        text = text.replace("[", "&#91;")
+    if text.count("<") > MAX_ANGLES:
+        text = text.replace("<", "&lt;")
+    return text
+
+
 def render_markdown(text: str) -> str:
+    if len(text) > MAX_RENDERED:
+        return f"<p>{escape_html(text[:MAX_RENDERED])}</p>"
+    text = _defused(text)
     # Unguessable, and only characters that come through HTML serialising unchanged.
     mark = f"generated-{secrets.token_hex(8)}-"
     html = md.markdown(
@@ -163,7 +185,10 @@ def visible_text(cleaned_html: str) -> str:
 
 def render_required_markdown(text: str, *, field: str, label: str, errors: dict) -> str:
     """Render text that must say something: note an error when no words are left once
-    unsafe HTML is removed (an entry that was only a <script>), rather than save a blank."""
+    unsafe HTML is removed (an entry that was only a <script>), rather than save a blank.
+    Text already refused (too long) is not rendered at all: that would only cost time."""
+    if field in errors:
+        return ""
     rendered = render_markdown(text)
     if text and field not in errors and not visible_text(rendered):
         errors[field] = (

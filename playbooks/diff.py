@@ -29,9 +29,16 @@ class FieldDiff:
     html: Markup  # the new text, removed words in <del>, added words in <ins>
 
 
+# Word matching costs up to len(old) * len(new): past this, a changed passage is shown as
+# removed and added whole, so a rewrite of a long playbook can't hold the server.
+MAX_WORD_PAIRS = 2_000_000
+
+
 def word_diff(old: str, new: str) -> Markup:
     """`new` with what changed from `old` marked, word by word (spaces kept as they are)."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    if len(a) * len(b) > MAX_WORD_PAIRS:
+        return Markup(f"<del>{escape(old)}</del><ins>{escape(new)}</ins>")
     parts: list[str] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -312,6 +312,7 @@ class LibraryPage:
     page: int
     pages: int
     hits: dict[int, search.Hit]  # by playbook id, when searching
+    searched: bool = False  # the query had words to look for
 
 
 async def library_page(
@@ -348,7 +349,7 @@ async def _search_page(actor: User, query: str, page: int, offset: int) -> Libra
     rows = await reveal(actor, found.select_related("author", "current"))
     rank = {hit.playbook_id: i for i, hit in enumerate(hits)}
     rows.sort(key=lambda playbook: rank[playbook.id])
-    return LibraryPage(rows, total, page, _pages(total), by_id)
+    return LibraryPage(rows, total, page, _pages(total), by_id, bool(search.terms_of(query)))
 
 
 def _pages(total: int) -> int:

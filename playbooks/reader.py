@@ -169,8 +169,11 @@ async def reception(actor: User, playbook_id: int, threshold: int) -> Reception:
     playbook = await get_playbook(actor, playbook_id)
     await require(actor, Action.WRITE, playbook)
     threshold = anonymity_threshold(threshold)
-    versions = await PlaybookRead.filter(playbook_id=playbook.id).values_list("version", flat=True)
-    ratings = await PlaybookNote.filter(playbook_id=playbook.id, rating__isnull=False).values_list(
+    # The author's own reading and rating would let them fill a place and subtract it.
+    reads = PlaybookRead.filter(playbook_id=playbook.id).exclude(reader_id=playbook.author_id or 0)
+    versions = await reads.values_list("version", flat=True)
+    rating_rows = PlaybookNote.filter(playbook_id=playbook.id, rating__isnull=False)
+    ratings = await rating_rows.exclude(reader_id=playbook.author_id or 0).values_list(
         "rating", flat=True
     )
     latest = playbook.current.number if playbook.current else 0

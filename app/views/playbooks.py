@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.web import Undo, absolute_url, form_of, me, query_int, redirect, render, render_invalid
 from coaching.errors import Invalid
 from coaching.policy import Action, can
-from coaching.text import render_markdown
+from coaching.text import clean_text, render_markdown
 from playbooks import diff, library, reader
 from playbooks.models import Playbook
 
@@ -65,9 +65,14 @@ def _draft_form(playbook: Playbook) -> dict[str, str]:
     return {name: getattr(playbook, name) for name in library.CONTENT_FIELDS}
 
 
-def _preview(form: dict[str, str]) -> str | None:
-    """The text as managers would see it, when the trainer asked for a preview."""
-    return render_markdown(form.get("body", "")) if "preview" in form else None
+def _preview(form: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """The text as managers would see it, or why it can't be shown (too long)."""
+    errors: dict[str, str] = {}
+    body = clean_text(
+        form.get("body"), field="body", label="Playbook text", max_length=library.MAX_BODY,
+        errors=errors,
+    )  # fmt: skip
+    return (None, errors) if errors else (render_markdown(body), {})
 
 
 async def new(request: Request) -> Response:
@@ -75,7 +80,8 @@ async def new(request: Request) -> Response:
         return _edit_page(request, None, {}, {})
     form = await form_of(request)
     if "preview" in form:
-        return _edit_page(request, None, form, {}, preview=_preview(form))
+        preview, errors = _preview(form)
+        return _edit_page(request, None, form, errors, preview=preview)
     try:
         playbook = await library.write_playbook(me(request), form)
     except Invalid as exc:
@@ -115,7 +121,8 @@ async def edit(request: Request) -> Response:
         return _edit_page(request, playbook, _draft_form(playbook), {})
     form = await form_of(request)
     if "preview" in form:
-        return _edit_page(request, playbook, form, {}, preview=_preview(form))
+        preview, errors = _preview(form)
+        return _edit_page(request, playbook, form, errors, preview=preview)
     try:
         await library.edit_playbook(user, playbook.id, form)
     except Invalid as exc:
@@ -219,27 +226,32 @@ async def bookmark(request: Request) -> Response:
     return redirect(request, "playbooks:detail", message, id=playbook.id)
 
 
-async def reflect(request: Request) -> Response:
+async def _detail_with_error(request: Request, exc: Invalid, form: dict[str, str]) -> Response:
+    """The playbook page again, with what was wrong beside the form that sent it."""
     user = me(request)
+    playbook = await library.get_playbook(user, request.path_params["id"])
+    state = (await reader.states(user, [playbook.id]))[playbook.id]
+    return render_invalid(
+        request,
+        "playbooks/detail.html",
+        exc,
+        {"reflection": state.reflection, **form},
+        playbook=playbook,
+        version=playbook.current,
+        state=state,
+        ratings=reader.RATINGS,
+        unpublished=library.has_unpublished_changes(playbook),
+    )
+
+
+async def reflect(request: Request) -> Response:
     form = await form_of(request)
     try:
         playbook = await reader.save_reflection(
-            user, request.path_params["id"], form.get("reflection", "")
+            me(request), request.path_params["id"], form.get("reflection", "")
         )
     except Invalid as exc:
-        playbook = await library.get_playbook(user, request.path_params["id"])
-        state = (await reader.states(user, [playbook.id]))[playbook.id]
-        return render_invalid(
-            request,
-            "playbooks/detail.html",
-            exc,
-            form,
-            playbook=playbook,
-            version=playbook.current,
-            state=state,
-            ratings=reader.RATINGS,
-            unpublished=library.has_unpublished_changes(playbook),
-        )
+        return await _detail_with_error(request, exc, form)
     return redirect(
         request, "playbooks:detail", "Reflection saved. Only you can read it.", id=playbook.id
     )
@@ -247,7 +259,10 @@ async def reflect(request: Request) -> Response:
 
 async def rate(request: Request) -> Response:
     form = await form_of(request)
-    playbook = await reader.rate(me(request), request.path_params["id"], form.get("rating", ""))
+    try:
+        playbook = await reader.rate(me(request), request.path_params["id"], form.get("rating", ""))
+    except Invalid as exc:
+        return await _detail_with_error(request, exc, form)
     return redirect(
         request,
         "playbooks:detail",

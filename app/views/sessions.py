@@ -125,7 +125,7 @@ async def shared_notes(request: Request) -> Response:
             me(request),
             session_id,
             form.get("shared_notes", ""),
-            int(base) if base.isdigit() else None,
+            int(base) if base.isascii() and base.isdigit() else None,
         )
     except sessions.NotesConflict as conflict:  # saving again goes on top of theirs
         kept = {**form, "notes_version": str(conflict.version)}
@@ -177,7 +177,7 @@ async def commitment_done(request: Request) -> Response:
     done = form.get("done") == "1"
     item = await commitments.set_done(me(request), request.path_params["id"], done)
     back = form.get("next", "")
-    session_id = int(back) if back.isdigit() else item.made_in_id
+    session_id = int(back) if back.isascii() and back.isdigit() else item.made_in_id
     return _back_to(request, back, session_id, "Marked done." if done else "Open again.")
 
 
