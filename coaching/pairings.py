@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
+from coaching.calendars import Method
 from coaching.clock import now
 from coaching.db import lock, transaction
 from coaching.errors import Conflict, Invalid, PermissionDenied
 from coaching.identity import audit
 from coaching.identity.accounts import people_with_role, with_roles
 from coaching.identity.models import AuditAction
+from coaching.invitations import Invitations
 from coaching.models import (
     MAX_ID,
     BroughtSnapshot,
@@ -168,12 +170,16 @@ async def respond_to_pairing(actor: User, pairing_id: int, accept: bool) -> Pair
     return pairing
 
 
-async def end_pairing(actor: User, pairing_id: int) -> Pairing:
+async def end_pairing(
+    actor: User, pairing_id: int, invitations: Invitations | None = None
+) -> Pairing:
+    """End it; its sessions still to come are cancelled (with `invitations`, both people are
+    mailed the calendar cancel)."""
     async with transaction():
         await lock(Pairing.filter(id=pairing_id)).first()  # then read its status afresh
         pairing = await fetch(actor, Action.END, _pairing(pairing_id), "No such pairing.")
         was_active = pairing.status == PairingStatus.ACTIVE
-        await _end(pairing, actor)
+        await _end(pairing, actor, invitations=invitations)
         if actor.id not in (pairing.coach_id, pairing.rep_id):  # an admin ended it
             detail = f"{pairing.kind.value} pairing with {pairing.coach.name} as coach"
             await audit.record(actor, AuditAction.PAIRING_ENDED, pairing.rep, detail)
@@ -191,14 +197,46 @@ async def end_pairing(actor: User, pairing_id: int) -> Pairing:
     return pairing
 
 
-async def _end(pairing: Pairing, actor: User | None, reason: str = "") -> None:
-    """End the pairing (its row locked by the caller) and take back what was shared."""
+async def _end(
+    pairing: Pairing,
+    actor: User | None,
+    reason: str = "",
+    invitations: Invitations | None = None,
+) -> None:
+    """End the pairing (its row locked by the caller), take back what was shared and cancel
+    the sessions still to come: nobody could cancel them once the pairing has ended."""
     pairing.status = PairingStatus.ENDED
     pairing.ended_at = now()
     pairing.ended_by = actor
     pairing.ended_reason = reason
     await pairing.save(update_fields=["status", "ended_at", "ended_by_id", "ended_reason"])
     await _withdraw_shares(pairing)
+    await _cancel_sessions_to_come(pairing, actor, invitations)
+
+
+PAIRING_ENDED = "The pairing has ended."
+
+
+async def _cancel_sessions_to_come(
+    pairing: Pairing, actor: User | None, invitations: Invitations | None
+) -> None:
+    moment = now()
+    to_come = await CoachingSession.filter(
+        pairing_id=pairing.id, starts_at__gt=moment, cancelled_at__isnull=True
+    )
+    if not to_come:
+        return
+    await CoachingSession.filter(id__in=[s.id for s in to_come]).update(
+        cancelled_at=moment,
+        changed_by_id=actor.id if actor else None,
+        change_reason=PAIRING_ENDED,
+        calendar_sequence=F("calendar_sequence") + 1,
+    )
+    if invitations is None:
+        return
+    for session in to_come:
+        session.cancelled_at, session.calendar_sequence = moment, session.calendar_sequence + 1
+        await invitations.send(session, pairing, Method.CANCEL, PAIRING_ENDED)
 
 
 SHARES_PRIVATE_AGAIN = " What you had shared with them is private again."

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.views.calendar import invitations_from
 from app.web import form_of, me, redirect, render, render_invalid
 from coaching import pairings
 from coaching.errors import Conflict, Invalid
@@ -69,7 +70,9 @@ async def respond(request: Request) -> Response:
 
 
 async def end(request: Request) -> Response:
-    pairing = await pairings.end_pairing(me(request), request.path_params["id"])
+    pairing = await pairings.end_pairing(
+        me(request), request.path_params["id"], invitations_from(request)
+    )
     return redirect(
         request,
         "pairings:detail",

@@ -113,8 +113,9 @@ async def test_outsiders_and_ended_pairings_cannot_move_or_cancel(db):
         await sessions.cancel_session(await make_user("manager"), session.id)
     await pairings.end_pairing(rep, pairing.id)
     with pytest.raises((PermissionDenied, NotFound)):
-        await sessions.cancel_session(rep, session.id)
-    assert not (await CoachingSession.get(id=session.id)).is_cancelled
+        await sessions.cancel_session(rep, session.id, "Mine now")
+    stored = await CoachingSession.get(id=session.id)
+    assert stored.change_reason == "The pairing has ended."  # ending it cancelled it
 
 
 async def test_a_reason_longer_than_300_characters_is_refused(db):
@@ -131,3 +132,23 @@ async def test_cancelling_twice_is_refused(db):
     await sessions.cancel_session(coach, session.id)
     with pytest.raises((Conflict, PermissionDenied)):
         await sessions.cancel_session(rep, session.id)
+
+
+async def test_ending_a_pairing_cancels_its_sessions_to_come_for_both_calendars(db):
+    coach, rep = await make_user("manager"), await make_user("rep")
+    pairing = await make_pairing(coach, rep)
+    past = await make_session(pairing, days_ahead=-3)
+    soon, later = (
+        await make_session(pairing, days_ahead=2),
+        await make_session(pairing, days_ahead=9),
+    )
+    await pairings.end_pairing(rep, pairing.id, INVITES)
+    for session in (soon, later):
+        stored = await CoachingSession.get(id=session.id)
+        assert stored.is_cancelled and stored.calendar_sequence == 1
+        assert stored.change_reason == "The pairing has ended."
+    assert not (await CoachingSession.get(id=past.id)).is_cancelled
+    cancels = await _calendars()
+    assert len(cancels) == 4 and {method for _, method, *_ in cancels} == {"CANCEL"}
+    page = await sessions.get_session_page(rep, soon.id)
+    assert page.session.is_cancelled and not page.can_write
