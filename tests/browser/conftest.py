@@ -187,6 +187,29 @@ def axe_js() -> Path:
     return AXE_JS
 
 
+@pytest.fixture
+def browser_page(
+    new_page: Callable[..., Page], live_server: LiveServer, axe_js: Path
+) -> Iterator[Callable[[str], Page]]:
+    """A signed-in page per person, with axe served from the app's origin and the browser's
+    errors collected: none may happen (a CSP violation is one). A refused form answers 400,
+    which the browser logs as a failed load: that one is expected."""
+    from tests.browser.axe import serve_axe  # axe.py imports this module: import it late
+
+    errors: list[str] = []
+
+    def open_as(email: str) -> Page:
+        page = new_page()
+        serve_axe(page.context, live_server, axe_js)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sign_in(page, live_server, email)
+        return page
+
+    yield open_as
+    assert [e for e in errors if "status of 400" not in e] == []
+
+
 def sign_in(page: Page, server: LiveServer, email: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the real login form and land on the home page."""
     page.goto(server("/login"))

@@ -19,14 +19,13 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.axe import assert_accessible, serve_axe
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer, artifact, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, artifact
 from tests.browser.screens import UNLABELLED_CONTROLS, check_phone_width
 
 pytestmark = pytest.mark.browser
@@ -54,26 +53,6 @@ def body_of(word: str, sentence: str = OLD_SENTENCE) -> str:
         f"- Listen more than you talk during the {word} review.\n"
         "- Agree on one thing to try before the next session.\n"
     )
-
-
-@pytest.fixture
-def browser_page(
-    new_page, live_server: LiveServer, axe_js: Path
-) -> Iterator[Callable[[str], Page]]:
-    """A signed-in page per person, with axe served from the app's origin and the browser's
-    errors collected: none may happen (a CSP violation is one)."""
-    errors: list[str] = []
-
-    def open_as(email: str) -> Page:
-        page = new_page()
-        serve_axe(page.context, live_server, axe_js)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        sign_in(page, live_server, email)
-        return page
-
-    yield open_as
-    assert errors == []
 
 
 def shoot(page: Page, name: str) -> None:

@@ -13,15 +13,14 @@ GET route reaches them. The CSP stays on: any inline script or style is a consol
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.axe import assert_accessible, serve_axe
-from tests.browser.conftest import LiveServer, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import LiveServer
 from tests.browser.screens import snap
 
 pytestmark = pytest.mark.browser
@@ -88,27 +87,6 @@ def salesforce_report(amount_of_acme: str = "EUR 15,000.00") -> bytes:
 
 def day(value: date) -> str:
     return value.strftime("%d %b %Y")
-
-
-@pytest.fixture
-def browser_page(
-    new_page, live_server: LiveServer, axe_js: Path
-) -> Iterator[Callable[[str], Page]]:
-    """A signed-in page per person, with axe served from the app's origin and the browser's
-    errors collected: none may happen (a CSP violation is one)."""
-    errors: list[str] = []
-
-    def open_as(email: str) -> Page:
-        page = new_page()
-        serve_axe(page.context, live_server, axe_js)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        sign_in(page, live_server, email)
-        return page
-
-    yield open_as
-    # A refused import answers 400: the browser logs that status as a failed load.
-    assert [e for e in errors if "status of 400" not in e] == []
 
 
 def fact(page: Page, name: str) -> Locator:
