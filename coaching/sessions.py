@@ -228,10 +228,12 @@ def _not_started(session: CoachingSession) -> CoachingSession:
 
 def _reason(raw: str) -> str:
     errors: dict[str, str] = {}
-    reason = clean_line(raw or "-", field="reason", label="Reason", max_length=300, errors=errors)
+    reason = clean_line(
+        raw, field="reason", label="Reason", max_length=300, errors=errors, required=False
+    )
     if errors:
         raise Invalid(errors)
-    return "" if reason == "-" else reason
+    return reason
 
 
 def _note(actor: User, reason: str) -> str:

@@ -198,15 +198,17 @@ def render_required_markdown(text: str, *, field: str, label: str, errors: dict)
     return rendered
 
 
-def clean_line(value: object, *, field: str, label: str, max_length: int, errors: dict) -> str:
+def clean_line(
+    value: object, *, field: str, label: str, max_length: int, errors: dict, required: bool = True
+) -> str:
     """Strip a one-line text input (runs of whitespace become one space) and note an error
-    if it is empty, too long, or holds control or format characters."""
+    if it is empty (when required), too long, or holds control or format characters."""
     raw = str(value or "")
     text = " ".join(raw.split())
     hidden = _hidden_character(raw)
     if hidden is not None:
         errors[field] = _hidden_character_message(label, hidden)
-    elif not text:
+    elif required and not text:
         errors[field] = f"{label} is required."
     elif len(text) > max_length:
         errors[field] = f"{label} must be at most {max_length} characters (it has {len(text)})."

@@ -81,6 +81,3 @@ def compare(old: PlaybookVersion, new: PlaybookVersion | Playbook) -> list[Field
         )
         for name, label in FIELDS
     ]
-
-
-compare_draft = compare

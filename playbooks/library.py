@@ -78,8 +78,14 @@ def parse_draft(form: dict[str, str]) -> Draft:
     title = clean_line(
         form.get("title"), field="title", label="Title", max_length=160, errors=errors
     )
-    summary = _optional_line(form, "summary", "Summary", 300, errors)
-    audience = _optional_line(form, "audience", "Audience", 120, errors)
+    summary = clean_line(
+        form.get("summary"), field="summary", label="Summary", max_length=300, errors=errors,
+        required=False,
+    )  # fmt: skip
+    audience = clean_line(
+        form.get("audience"), field="audience", label="Audience", max_length=120,
+        errors=errors, required=False,
+    )  # fmt: skip
     body = clean_text(
         form.get("body"), field="body", label="Playbook text", max_length=MAX_BODY, errors=errors
     )
@@ -90,20 +96,6 @@ def parse_draft(form: dict[str, str]) -> Draft:
     if errors:
         raise Invalid(errors)
     return Draft(title, summary, audience, topics, signals, prompts, body, body_html)
-
-
-def _optional_line(
-    form: dict[str, str], name: str, label: str, max_length: int, errors: dict[str, str]
-) -> str:
-    text = clean_text(
-        form.get(name),
-        field=name,
-        label=label,
-        max_length=max_length,
-        errors=errors,
-        required=False,
-    )
-    return " ".join(text.split())
 
 
 def _topics(raw: str, errors: dict[str, str]) -> str:

@@ -168,7 +168,7 @@ def _publish_page(
 ) -> Response:
     changes = None
     if playbook.current is not None:
-        changes = diff.compare_draft(playbook.current, playbook)
+        changes = diff.compare(playbook.current, playbook)
     return render(
         request,
         "playbooks/publish.html",

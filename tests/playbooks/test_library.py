@@ -286,3 +286,12 @@ def test_text_diff_folds_long_runs_of_unchanged_paragraphs():
     marked = str(diff.text_diff(old, new))
     assert "… 4 unchanged paragraphs …" in marked and "Same two." not in marked
     assert "<del>why</del><ins>what changed</ins>" in marked
+
+
+async def test_a_summary_hiding_a_direction_control_is_refused_like_any_one_line_field(db):
+    trainer = await make_user("trainer")
+    with pytest.raises(Invalid) as caught:
+        await library.write_playbook(
+            trainer, {"title": "Ask", "body": "Ask.", "summary": "Read\u202eme", "audience": " "}
+        )
+    assert set(caught.value.errors) == {"summary"}
